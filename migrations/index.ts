@@ -1,0 +1,16 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_events.js';
+import * as m0002 from './0002_incidents.js';
+import * as m0003 from './0003_plans.js';
+import * as m0004 from './0004_executions.js';
+
+/**
+ * Every migration, by name. Listed statically (not read from the folder at run time) so the same set runs
+ * from TypeScript under vitest and from the compiled CLI. Forward-only in production; `down` exists for tests.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_events': m0001,
+  '0002_incidents': m0002,
+  '0003_plans': m0003,
+  '0004_executions': m0004,
+};

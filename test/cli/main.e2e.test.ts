@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../support/cli.js';
+
+describe('sf-reconcile CLI shell', () => {
+  it('prints help and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: sf-reconcile');
+    expect(r.stdout).toContain('--json');
+  });
+
+  it('exits 2 with one message on an unknown option', async () => {
+    const r = await runCli(['--no-such-option'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--no-such-option'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
