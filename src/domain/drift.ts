@@ -60,3 +60,61 @@ export interface RecordDiff {
   /** Last modified after the window's end by a user not in integrationUserIds. */
   conflictCandidate: boolean;
 }
+
+/** A named incident window to investigate. Times are ISO-8601 UTC. */
+export interface Incident {
+  id: number;
+  name: string;
+  from: string;
+  to: string;
+  /** Objects to look at; null means every object the events mention. */
+  objects: string[] | null;
+  createdAt: string;
+}
+
+/** One change of a tracked field, from `<Object>History` (AccountHistory, Foo__History). */
+export interface FieldHistoryEntry {
+  field: string;
+  oldValue: string | number | boolean | null;
+  newValue: string | number | boolean | null;
+  createdById: string;
+  createdDate: string;
+}
+
+/** A stored scan: what Salesforce returned, when, for one incident. Append-only; the latest is the default. */
+export interface ScanSnapshot {
+  id: number;
+  incidentId: number;
+  takenAt: string;
+  /** Counts by object and class, API calls used, duration: what `scan` printed. */
+  summary: Record<string, unknown>;
+}
+
+/**
+ * Everything the planner needs about one affected record, as the scan stored it.
+ * `events` are the record's whole known history in fold order.
+ */
+export interface ScannedRecord {
+  key: RecordKey;
+  externalIdField: string;
+  events: StoredEventRef[];
+  expected: ExpectedRecord;
+  /** Every Salesforce record with this external ID (0: missing, >1: duplicate). */
+  actual: ActualRecord[];
+  diff: RecordDiff;
+  /** Field history of the record after the window, when the object's history is queryable; else null. */
+  fieldHistory: FieldHistoryEntry[] | null;
+}
+
+/** The parts of a stored event the planner reads (to find matching prefixes and build replays). */
+export interface StoredEventRef {
+  source: string;
+  id: string;
+  time: string;
+  op: 'upsert' | 'create' | 'update' | 'delete';
+  fields: FieldValues;
+  status: 'delivered' | 'failed' | 'unknown';
+  seq: number | null;
+  file: string;
+  line: number;
+}
