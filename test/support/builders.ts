@@ -24,3 +24,25 @@ export function anEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
     ...overrides,
   };
 }
+
+import type { PlanItem } from '../../src/domain/plan.js';
+
+/** A plan item with sensible defaults (a patch of one field); override what the test is about. */
+export function aPlanItem(overrides: Partial<PlanItem> = {}): PlanItem {
+  return {
+    itemId: 1,
+    object: 'Account',
+    externalIdField: 'Billing_Id__c',
+    externalId: 'B-1001',
+    sfId: '001000000000001AAA',
+    action: 'patch',
+    reasonCode: 'HALF_APPLIED',
+    reason: 'Name differs from the events and no prefix of them matches.',
+    changes: [{ field: 'Name', current: 'Acme Corp', target: 'Acme' }],
+    replay: [],
+    systemModstamp: '2026-11-20T14:10:00.000+0000',
+    lastModifiedById: '005000000000001AAA',
+    lastModifiedDate: '2026-11-20T14:10:00.000+0000',
+    ...overrides,
+  };
+}
