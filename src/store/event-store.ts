@@ -1,0 +1,368 @@
+import type { Kysely } from 'kysely';
+import type { IntegrationEvent, StoredEvent } from '../domain/event.js';
+import type { RecordKey } from '../domain/record-key.js';
+import type { Store } from './open-store.js';
+import type { EventRow } from './schema/events.js';
+import type { Database } from './schema/index.js';
+
+/**
+ * The event store's repository. Events are append-only: this module inserts and reads them, and no code
+ * path updates or deletes an event.
+ */
+
+export interface EventToStore {
+  event: IntegrationEvent;
+  /** The fields as stored (JSON). */
+  fieldsJson: string;
+  file: string;
+  line: number;
+}
+
+export interface QuarantineEntry {
+  file: string;
+  line: number;
+  raw: string;
+  reason: string;
+}
+
+export interface ChunkCounts {
+  read: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+}
+
+export interface IngestBatch {
+  id: number;
+  file: string;
+  format: string;
+  startedAt: string;
+  finishedAt: string | null;
+  counts: ChunkCounts;
+}
+
+export async function createIngestBatch(db: Kysely<Database>, file: string, format: string, now: Date): Promise<number> {
+  const row = await db
+    .insertInto('ingest_batches')
+    .values({ file, format, started_at: now.toISOString(), finished_at: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function finishIngestBatch(db: Kysely<Database>, batchId: number, now: Date): Promise<void> {
+  await db.updateTable('ingest_batches').set({ finished_at: now.toISOString() }).where('id', '=', batchId).execute();
+}
+
+export async function getIngestBatch(db: Kysely<Database>, batchId: number): Promise<IngestBatch | null> {
+  const r = await db.selectFrom('ingest_batches').selectAll().where('id', '=', batchId).executeTakeFirst();
+  if (r === undefined) return null;
+  return {
+    id: r.id,
+    file: r.file,
+    format: r.format,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    counts: { read: r.read_count, accepted: r.accepted_count, duplicate: r.duplicate_count, rejected: r.rejected_count },
+  };
+}
+
+/**
+ * Whether a stored event and a re-sent one carry the same content (field order does not matter). Only
+ * called when the identity already exists, so the common path pays nothing for it.
+ */
+export function sameContent(stored: EventRow | undefined, e: IntegrationEvent): boolean {
+  if (stored === undefined) return false;
+  if (
+    stored.time !== e.time || stored.object !== e.object || stored.external_id_field !== e.externalIdField ||
+    stored.external_id !== e.externalId || stored.op !== e.op || stored.status !== e.status ||
+    stored.seq !== e.seq || stored.error !== e.error || stored.sf_id !== e.sfId
+  ) {
+    return false;
+  }
+  const fields = JSON.parse(stored.fields_json) as Record<string, unknown>;
+  const names = Object.keys(fields);
+  if (names.length !== Object.keys(e.fields).length) return false;
+  return names.every((n) => Object.hasOwn(e.fields, n) && fields[n] === e.fields[n]);
+}
+
+function conflictReason(e: IntegrationEvent): string {
+  return `conflicting duplicate: an event with source "${e.source}" and id "${e.id}" is already stored with different content (kept the stored one)`;
+}
+
+/**
+ * Appends one chunk of parsed lines in ONE transaction, together with the batch's running counts, so a
+ * kill at any moment leaves the store consistent. Returns the counts this chunk added.
+ */
+export async function appendChunk(
+  store: Store,
+  batchId: number,
+  events: readonly EventToStore[],
+  rejected: readonly QuarantineEntry[],
+): Promise<ChunkCounts> {
+  if (store.sqlite !== null) return appendChunkSqlite(store.sqlite, batchId, events, rejected);
+  return appendChunkPortable(store.db, batchId, events, rejected);
+}
+
+type Sqlite = NonNullable<Store['sqlite']>;
+const statements = new WeakMap<Sqlite, ReturnType<typeof prepare>>();
+
+function prepare(sqlite: Sqlite) {
+  return {
+    insert: sqlite.prepare(
+      `INSERT INTO events (source, event_id, time, object, external_id_field, external_id, op, status, seq, error, sf_id, fields_json, batch_id, file, line)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING`,
+    ),
+    stored: sqlite.prepare('SELECT * FROM events WHERE source = ? AND event_id = ?'),
+    quarantine: sqlite.prepare('INSERT INTO quarantine (batch_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)'),
+    counts: sqlite.prepare(
+      `UPDATE ingest_batches SET read_count = read_count + ?, accepted_count = accepted_count + ?,
+       duplicate_count = duplicate_count + ?, rejected_count = rejected_count + ? WHERE id = ?`,
+    ),
+  };
+}
+
+// SQLite fast path (the one dialect-specific place in store/): prepared statements in one transaction
+// are several times faster than building each insert with kysely. appendChunkPortable is the same logic.
+function appendChunkSqlite(
+  sqlite: Sqlite,
+  batchId: number,
+  events: readonly EventToStore[],
+  rejected: readonly QuarantineEntry[],
+): ChunkCounts {
+  let s = statements.get(sqlite);
+  if (s === undefined) {
+    s = prepare(sqlite);
+    statements.set(sqlite, s);
+  }
+  const st = s;
+  const run = sqlite.transaction((): ChunkCounts => {
+    const counts: ChunkCounts = { read: events.length + rejected.length, accepted: 0, duplicate: 0, rejected: rejected.length };
+    for (const q of rejected) st.quarantine.run(batchId, q.file, q.line, q.raw, q.reason);
+    for (const { event: e, fieldsJson, file, line } of events) {
+      const info = st.insert.run(
+        e.source, e.id, e.time, e.object, e.externalIdField, e.externalId, e.op, e.status, e.seq, e.error, e.sfId,
+        fieldsJson, batchId, file, line,
+      );
+      if (info.changes === 1) counts.accepted += 1;
+      else if (sameContent(st.stored.get(e.source, e.id) as EventRow | undefined, e)) counts.duplicate += 1;
+      else {
+        counts.rejected += 1;
+        st.quarantine.run(batchId, file, line, JSON.stringify(e).slice(0, QUARANTINE_RAW_LIMIT), conflictReason(e));
+      }
+    }
+    st.counts.run(counts.read, counts.accepted, counts.duplicate, counts.rejected, batchId);
+    return counts;
+  });
+  return run.immediate();
+}
+
+/** Raw text kept for a quarantined line: enough to see the problem, bounded so a huge line cannot bloat the store. */
+export const QUARANTINE_RAW_LIMIT = 4096;
+
+async function appendChunkPortable(
+  db: Kysely<Database>,
+  batchId: number,
+  events: readonly EventToStore[],
+  rejected: readonly QuarantineEntry[],
+): Promise<ChunkCounts> {
+  return db.transaction().execute(async (trx) => {
+    const counts: ChunkCounts = { read: events.length + rejected.length, accepted: 0, duplicate: 0, rejected: rejected.length };
+    const quarantine = rejected.map((q) => ({ batch_id: batchId, file: q.file, line: q.line, raw: q.raw, reason: q.reason }));
+    for (const { event: e, fieldsJson, file, line } of events) {
+      const result = await trx
+        .insertInto('events')
+        .values({
+          source: e.source, event_id: e.id, time: e.time, object: e.object, external_id_field: e.externalIdField,
+          external_id: e.externalId, op: e.op, status: e.status, seq: e.seq, error: e.error, sf_id: e.sfId,
+          fields_json: fieldsJson, batch_id: batchId, file, line,
+        })
+        .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 1) {
+        counts.accepted += 1;
+        continue;
+      }
+      const stored = await trx
+        .selectFrom('events')
+        .selectAll()
+        .where('source', '=', e.source)
+        .where('event_id', '=', e.id)
+        .executeTakeFirst();
+      if (sameContent(stored, e)) counts.duplicate += 1;
+      else {
+        counts.rejected += 1;
+        quarantine.push({ batch_id: batchId, file, line, raw: JSON.stringify(e).slice(0, QUARANTINE_RAW_LIMIT), reason: conflictReason(e) });
+      }
+    }
+    for (let i = 0; i < quarantine.length; i += 500) {
+      await trx.insertInto('quarantine').values(quarantine.slice(i, i + 500)).execute();
+    }
+    await trx
+      .updateTable('ingest_batches')
+      .set((eb) => ({
+        read_count: eb('read_count', '+', counts.read),
+        accepted_count: eb('accepted_count', '+', counts.accepted),
+        duplicate_count: eb('duplicate_count', '+', counts.duplicate),
+        rejected_count: eb('rejected_count', '+', counts.rejected),
+      }))
+      .where('id', '=', batchId)
+      .execute();
+    return counts;
+  });
+}
+
+export interface QuarantinedLine extends QuarantineEntry {
+  batchId: number;
+}
+
+export async function listQuarantine(db: Kysely<Database>, batchId?: number): Promise<QuarantinedLine[]> {
+  let q = db.selectFrom('quarantine').selectAll().orderBy('id');
+  if (batchId !== undefined) q = q.where('batch_id', '=', batchId);
+  const rows = await q.execute();
+  return rows.map((r) => ({ batchId: r.batch_id, file: r.file, line: r.line, raw: r.raw, reason: r.reason }));
+}
+
+export interface EventFilter {
+  from?: string;
+  to?: string;
+  objects?: readonly string[] | null;
+}
+
+export interface EventStats {
+  total: number;
+  first: string | null;
+  last: string | null;
+  byObject: Record<string, number>;
+  byStatus: Record<string, number>;
+  /** Hour (`2026-11-20T14`) -> count. */
+  byHour: Record<string, number>;
+}
+
+/** Counts by object, status and hour, and the first and last event time, within an optional window. */
+export async function eventStats(db: Kysely<Database>, filter: EventFilter): Promise<EventStats> {
+  let base = db.selectFrom('events');
+  if (filter.from !== undefined) base = base.where('time', '>=', filter.from);
+  if (filter.to !== undefined) base = base.where('time', '<', filter.to);
+  if (filter.objects != null && filter.objects.length > 0) base = base.where('object', 'in', [...filter.objects]);
+  const totals = await base
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('time').as('first'), eb.fn.max('time').as('last')])
+    .executeTakeFirstOrThrow();
+  const byObject = await base.select((eb) => ['object', eb.fn.countAll<number>().as('n')]).groupBy('object').orderBy('object').execute();
+  const byStatus = await base.select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').orderBy('status').execute();
+  // substr is the same in SQLite and PostgreSQL: the hour is the first 13 characters of the ISO time.
+  const byHour = await base
+    .select((eb) => [eb.fn<string>('substr', ['time', eb.lit(1), eb.lit(13)]).as('hour'), eb.fn.countAll<number>().as('n')])
+    .groupBy('hour')
+    .orderBy('hour')
+    .execute();
+  return {
+    total: Number(totals.n),
+    first: (totals.first as string | null) ?? null,
+    last: (totals.last as string | null) ?? null,
+    byObject: Object.fromEntries(byObject.map((r) => [r.object, Number(r.n)])),
+    byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+    byHour: Object.fromEntries(byHour.map((r) => [r.hour, Number(r.n)])),
+  };
+}
+
+function toStoredEvent(r: Database['events']): StoredEvent {
+  return {
+    source: r.source,
+    id: r.event_id,
+    time: r.time,
+    object: r.object,
+    externalIdField: r.external_id_field,
+    externalId: r.external_id,
+    op: r.op as StoredEvent['op'],
+    fields: JSON.parse(r.fields_json) as StoredEvent['fields'],
+    status: r.status as StoredEvent['status'],
+    seq: r.seq,
+    error: r.error,
+    sfId: r.sf_id,
+    batchId: r.batch_id,
+    file: r.file,
+    line: r.line,
+  };
+}
+
+/**
+ * Record keys with at least one event in [from, to), in (object, external ID) order, a page at a time so
+ * memory stays bounded: pass the last key of a page as `after`.
+ */
+export async function listRecordKeysInWindow(
+  db: Kysely<Database>,
+  filter: Required<Pick<EventFilter, 'from' | 'to'>> & Pick<EventFilter, 'objects'>,
+  page: { after?: RecordKey; limit: number },
+): Promise<RecordKey[]> {
+  let q = db
+    .selectFrom('events')
+    .select(['object', 'external_id'])
+    .distinct()
+    .where('time', '>=', filter.from)
+    .where('time', '<', filter.to);
+  if (filter.objects != null && filter.objects.length > 0) q = q.where('object', 'in', [...filter.objects]);
+  const after = page.after;
+  if (after !== undefined) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('object', '>', after.object),
+        eb.and([eb('object', '=', after.object), eb('external_id', '>', after.externalId)]),
+      ]),
+    );
+  }
+  const rows = await q.orderBy('object').orderBy('external_id').limit(page.limit).execute();
+  return rows.map((r) => ({ object: r.object, externalId: r.external_id }));
+}
+
+/** Every stored event of the given record keys (their whole known history), grouped by key. */
+export async function loadEventsForKeys(db: Kysely<Database>, keys: readonly RecordKey[]): Promise<Map<string, StoredEvent[]>> {
+  const out = new Map<string, StoredEvent[]>();
+  const byObject = new Map<string, string[]>();
+  for (const k of keys) {
+    const list = byObject.get(k.object) ?? [];
+    list.push(k.externalId);
+    byObject.set(k.object, list);
+  }
+  for (const [object, ids] of byObject) {
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .selectFrom('events')
+        .selectAll()
+        .where('object', '=', object)
+        .where('external_id', 'in', ids.slice(i, i + 500))
+        .orderBy('time')
+        .orderBy('file')
+        .orderBy('line')
+        .execute();
+      for (const r of rows) {
+        const key = `${r.object}\u0000${r.external_id}`;
+        const list = out.get(key) ?? [];
+        list.push(toStoredEvent(r));
+        out.set(key, list);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether any event exists for these record keys (used to keep only Salesforce changes the log knows). */
+export async function knownExternalIds(db: Kysely<Database>, object: string, externalIds: readonly string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (let i = 0; i < externalIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('events')
+      .select('external_id')
+      .distinct()
+      .where('object', '=', object)
+      .where('external_id', 'in', externalIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) known.add(r.external_id);
+  }
+  return known;
+}
+
+export async function countEvents(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
