@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { IntegrationEvent } from '../../src/domain/event.js';
+import {
+  appendChunk,
+  createIngestBatch,
+  getIngestBatch,
+  listQuarantine,
+  listRecordKeysInWindow,
+  loadEventsForKeys,
+} from '../../src/store/event-store.js';
+import { openStore } from '../../src/store/open-store.js';
+
+const e = (id: string, externalId: string, time: string, fields: Record<string, string> = { Name: id }): IntegrationEvent => ({
+  source: 's', id, time, object: 'Account', externalIdField: 'Billing_Id__c', externalId, op: 'upsert', fields,
+  status: 'delivered', seq: null, error: null, sfId: null,
+});
+const toStore = (event: IntegrationEvent, line: number) => ({ event, fieldsJson: JSON.stringify(event.fields), file: 'f.jsonl', line });
+
+describe.each([
+  ['SQLite fast path', false],
+  ['portable kysely path', true],
+])('event store (%s)', (_name, portable) => {
+  it('appends, dedupes by (source, id), quarantines conflicts, and counts in one transaction', async () => {
+    const opened = await openStore(':memory:');
+    const store = portable ? { ...opened, sqlite: null } : opened;
+    const batch = await createIngestBatch(store.db, 'f.jsonl', 'jsonl', new Date());
+    const a = e('1', 'B-1', '2026-11-20T14:00:00.000Z');
+    const first = await appendChunk(store, batch, [toStore(a, 1), toStore(e('2', 'B-2', '2026-11-20T15:00:00.000Z'), 2)], [
+      { file: 'f.jsonl', line: 3, raw: 'x', reason: 'invalid JSON' },
+    ]);
+    expect(first).toEqual({ read: 3, accepted: 2, duplicate: 0, rejected: 1 });
+    // Same content with fields in another order: a duplicate. Other content: a conflict.
+    const reordered = { ...a, fields: { ...a.fields } };
+    const second = await appendChunk(store, batch, [toStore(reordered, 4), toStore({ ...a, fields: { Name: 'other' } }, 5)], []);
+    expect(second).toEqual({ read: 2, accepted: 0, duplicate: 1, rejected: 1 });
+    expect((await getIngestBatch(store.db, batch))!.counts).toEqual({ read: 5, accepted: 2, duplicate: 1, rejected: 2 });
+    expect((await listQuarantine(store.db)).map((q) => q.reason)).toEqual([
+      'invalid JSON',
+      'conflicting duplicate: an event with source "s" and id "1" is already stored with different content (kept the stored one)',
+    ]);
+
+    const keys = await listRecordKeysInWindow(store.db, { from: '2026-11-20T14:30:00.000Z', to: '2026-11-20T16:00:00.000Z' }, { limit: 10 });
+    expect(keys).toEqual([{ object: 'Account', externalId: 'B-2' }]);
+    const events = await loadEventsForKeys(store.db, [{ object: 'Account', externalId: 'B-1' }]);
+    expect(events.get('Account\u0000B-1')!.map((x) => [x.id, x.fields.Name, x.line])).toEqual([['1', '1', 1]]);
+    await opened.close();
+  });
+});
+
+describe('the events table is append-only', () => {
+  it('no source file updates or deletes events', () => {
+    for (const file of ['src/store/event-store.ts', 'src/ingest/ingest-files.ts']) {
+      const text = readFileSync(resolve(import.meta.dirname, '../..', file), 'utf8');
+      expect(text).not.toMatch(/updateTable\('events'\)|deleteFrom\('events'\)|UPDATE events|DELETE FROM events/i);
+    }
+  });
+});
