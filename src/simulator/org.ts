@@ -291,7 +291,8 @@ export class Org {
       }
     }
     if (forCreate) {
-      const missing = [...object.fields.values()].filter((f) => f.required === true && (out[f.name] === undefined || out[f.name] === null)).map((f) => f.name);
+      const errored = new Set(errors.flatMap((e) => e.fields));
+      const missing = [...object.fields.values()].filter((f) => f.required === true && !errored.has(f.name) && (out[f.name] === undefined || out[f.name] === null)).map((f) => f.name);
       if (missing.length > 0) errors.push({ statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing });
     } else {
       const cleared = [...object.fields.values()].filter((f) => f.required === true && out[f.name] === null).map((f) => f.name);
