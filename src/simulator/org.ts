@@ -393,9 +393,12 @@ export class Org {
     this.counter += 1;
     const id = makeId('017', this.counter);
     const type = object.fields.get(field.toLowerCase())?.type ?? 'string';
+    // OldValue/NewValue are anyType: the tracked field's own primitive, text cut at 255 (facts sections 9, 10).
+    const asHistory = (v: Value): Value =>
+      typeof v !== 'string' ? v : type === 'datetime' ? `${v.slice(0, 23)}+0000` : v.length > 255 ? v.slice(0, 255) : v;
     this.rows(history.name).set(id, {
       Id: id, IsDeleted: false, [parentField]: parentId, Field: field, DataType: type,
-      OldValue: oldValue === null ? null : String(oldValue), NewValue: newValue === null ? null : String(newValue),
+      OldValue: asHistory(oldValue), NewValue: asHistory(newValue),
       CreatedById: userId, CreatedDate: at, LastModifiedById: userId, LastModifiedDate: at, SystemModstamp: at,
     });
   }

@@ -310,24 +310,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return checkCreate(object.name, input, user);
   };
 
-  const saveResults = (checks: Checked[], allOrNone: boolean, upsert: boolean): unknown[] => {
+  /**
+   * SaveResults in request order. A failed record carries `id` only when the caller named a well-formed
+   * one (update, delete), never `id: null` (docs section 4, collections examples).
+   */
+  const saveResults = (checks: Checked[], allOrNone: boolean, upsert: boolean, inputIds: readonly unknown[] = []): unknown[] => {
+    const idOf = (i: number) => {
+      const given = inputIds[i];
+      return typeof given === 'string' && isValidId(given) ? { id: to18(given) } : {};
+    };
     const anyFailed = checks.some((c) => !c.ok);
     if (allOrNone && anyFailed) {
-      return checks.map((c) => ({
-        id: null,
+      return checks.map((c, i) => ({
+        ...idOf(i),
         success: false,
         errors: c.ok
           ? [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }]
           : c.errors,
       }));
     }
-    return checks.map((c) => {
-      if (!c.ok) return { success: false, errors: c.errors };
+    return checks.map((c, i) => {
+      if (!c.ok) return { ...idOf(i), success: false, errors: c.errors };
       try {
         const r = c.apply();
         return { id: r.id, success: true, errors: [], ...(upsert ? { created: r.created === true } : {}) };
       } catch (error) {
-        if (error instanceof WriteError) return { success: false, errors: error.errors };
+        if (error instanceof WriteError) return { ...idOf(i), success: false, errors: error.errors };
         throw error;
       }
     });
@@ -569,8 +577,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         const ids = (query.get('ids') ?? '').split(',').filter((x) => x.length > 0);
         if (ids.length > MAX_COLLECTION) return fail(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
         const checks = ids.map((id) => checkDelete(null, id, user));
-        const results = saveResults(checks, query.get('allOrNone') === 'true', false) as Record<string, unknown>[];
-        return { status: 200, body: results.map((r, i) => ({ id: r.success ? to18(ids[i]!) : null, ...r })) };
+        return { status: 200, body: saveResults(checks, query.get('allOrNone') === 'true', false, ids) };
       }
       if ((method === 'POST' || method === 'GET') && b !== undefined && c === undefined) {
         const object = org.schema(b);
@@ -603,7 +610,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       if (method === 'PATCH' && b === undefined) {
         const checks = records.map((r) => checkUpdate(String((r.attributes as { type?: string } | undefined)?.type ?? ''), String(r.id ?? r.Id ?? ''), strip(r), user));
-        return { status: 200, body: saveResults(checks, allOrNone, false) };
+        return { status: 200, body: saveResults(checks, allOrNone, false, records.map((r) => r.id ?? r.Id)) };
       }
       if (method === 'PATCH' && b !== undefined && c !== undefined) {
         const checks = records.map((r): Checked => {
@@ -694,7 +701,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         if (state === 'UploadComplete') {
           job.state = 'UploadComplete';
           processIngest(job, user);
-        } else if (state === 'Aborted') job.state = 'Aborted';
+          // Salesforce answers the close with the state it asked for; processing shows on the next poll.
+          return { status: 200, body: { ...jobInfo(job), state: 'UploadComplete', numberRecordsProcessed: 0, numberRecordsFailed: 0 } };
+        }
+        if (state === 'Aborted') job.state = 'Aborted';
         return { status: 200, body: jobInfo(job) };
       }
       if (c === undefined && method === 'GET') return { status: 200, body: jobInfo(job) };
