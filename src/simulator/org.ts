@@ -80,8 +80,11 @@ export class Org {
   readonly users: User[] = [];
   readonly orgId = to18('00D5g00000SIMUL');
   private readonly records = new Map<string, Map<string, Row>>(); // object -> id -> row
-  /** object -> lower-cased field -> lower-cased value -> ids (external ID and unique fields). */
-  private readonly indexes = new Map<string, Map<string, Map<string, string[]>>>();
+  /**
+   * object -> field API name -> lower-cased value -> id, or ids when several records share the value
+   * (external ID and unique fields). A bare string for the common single match keeps a million keys small.
+   */
+  private readonly indexes = new Map<string, Map<string, Map<string, string | string[]>>>();
   private readonly deletedLog = new Map<string, { id: string; deletedDate: string }[]>();
   private counter = 0;
   private lastStamp = 0;
@@ -116,7 +119,7 @@ export class Org {
       historyOf: null,
     });
     this.records.set(o.name, new Map());
-    this.indexes.set(o.name, new Map(o.fields.filter((f) => f.externalId || f.unique).map((f) => [f.name.toLowerCase(), new Map()])));
+    this.indexes.set(o.name, new Map(o.fields.filter((f) => f.externalId || f.unique).map((f) => [f.name, new Map()])));
     if (historyObject !== null) {
       const parentField = o.name.endsWith('__c') ? 'ParentId' : `${o.name}Id`;
       this.addObject(
@@ -170,29 +173,37 @@ export class Org {
 
   /** Ids whose indexed field equals `value` (case-insensitive), live or deleted. */
   lookup(object: string, field: string, value: string): string[] {
-    return this.indexes.get(this.schema(object)?.name ?? object)?.get(field.toLowerCase())?.get(value.toLowerCase()) ?? [];
+    const byField = this.indexes.get(this.schema(object)?.name ?? object);
+    const name = this.schema(object)?.fields.get(field.toLowerCase())?.name ?? field;
+    const hit = byField?.get(name)?.get(value.toLowerCase());
+    return hit === undefined ? [] : typeof hit === 'string' ? [hit] : hit;
   }
 
   isIndexed(object: string, field: string): boolean {
-    return this.indexes.get(this.schema(object)?.name ?? object)?.has(field.toLowerCase()) === true;
+    const name = this.schema(object)?.fields.get(field.toLowerCase())?.name ?? field;
+    return this.indexes.get(this.schema(object)?.name ?? object)?.has(name) === true;
   }
 
-  private index(object: string, row: Row, add: boolean): void {
+  /** Adds or removes a row's entries; `only` limits the work to fields that changed. */
+  private index(object: string, row: Row, add: boolean, only?: ReadonlySet<string>): void {
     const byField = this.indexes.get(object);
     if (byField === undefined) return;
+    const id = row.Id as string;
     for (const [field, map] of byField) {
-      const schema = this.schema(object)!;
-      const value = row[schema.fields.get(field)!.name];
+      if (only !== undefined && !only.has(field)) continue;
+      const value = row[field];
       if (value === null || value === undefined) continue;
       const key = String(value).toLowerCase();
-      const ids = map.get(key) ?? [];
+      const hit = map.get(key);
       if (add) {
-        if (!ids.includes(row.Id as string)) ids.push(row.Id as string);
-        map.set(key, ids);
-      } else {
-        const rest = ids.filter((id) => id !== row.Id);
+        if (hit === undefined) map.set(key, id);
+        else if (typeof hit === 'string') {
+          if (hit !== id) map.set(key, [hit, id]);
+        } else if (!hit.includes(id)) hit.push(id);
+      } else if (hit !== undefined) {
+        const rest = (typeof hit === 'string' ? [hit] : hit).filter((x) => x !== id);
         if (rest.length === 0) map.delete(key);
-        else map.set(key, rest);
+        else map.set(key, rest.length === 1 ? rest[0]! : rest);
       }
     }
   }
@@ -335,7 +346,8 @@ export class Org {
     const values = this.prepare(object, input, false);
     this.checkUnique(object, { ...row, ...values }, row.Id as string);
     const at = this.stamp();
-    this.index(object.name, row, false);
+    const changed = new Set(Object.keys(values).filter((name) => row[name] !== values[name]));
+    this.index(object.name, row, false, changed);
     for (const [name, value] of Object.entries(values)) {
       const before = row[name] ?? null;
       if (before !== value && object.fields.get(name.toLowerCase())?.tracked === true && object.historyObject !== null) {
@@ -346,7 +358,7 @@ export class Org {
     row.LastModifiedDate = at;
     row.LastModifiedById = userId;
     row.SystemModstamp = at;
-    this.index(object.name, row, true);
+    this.index(object.name, row, true, changed);
     return row;
   }
 

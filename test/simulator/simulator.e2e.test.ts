@@ -224,7 +224,7 @@ describe('Bulk API 2.0', () => {
       object: 'Account', operation: 'upsert', externalIdFieldName: 'Billing_Id__c', pollInterval: 20,
       input: [{ Billing_Id__c: 'X-1', Name: 'Bulk renamed' }, { Billing_Id__c: 'BULK-NEW', Name: 'Bulk new' }, { Billing_Id__c: 'BULK-BAD', Name: null }],
     });
-    expect(result.successfulResults.map((r) => [r.Billing_Id__c, r.sf__Created])).toEqual([['X-1', 'false'], ['BULK-NEW', 'true']]);
+    expect(result.successfulResults.map((r) => [(r as Record<string, unknown>).Billing_Id__c, r.sf__Created])).toEqual([['X-1', 'false'], ['BULK-NEW', 'true']]);
     expect(result.failedResults.map((r) => String(r.sf__Error).split(':')[0])).toEqual(['REQUIRED_FIELD_MISSING']);
   });
 });
