@@ -205,6 +205,45 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return oauthError('unsupported_grant_type', 'grant type not supported');
   };
 
+  /**
+   * SOAP login and logout: what jsforce's `conn.login()` uses when no client id and secret are configured
+   * (facts sheet section 11). Other SOAP calls are not simulated.
+   */
+  const soapCall = (version: string, xml: string): ApiResult => {
+    const tag = (name: string) => {
+      const m = new RegExp(`<(?:\\w+:)?${name}>([^<]*)</(?:\\w+:)?${name}>`).exec(xml);
+      return m === null ? null : m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    };
+    const envelope = (inner: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`;
+    const fault = (code: string, message: string): ApiResult => ({
+      status: 500,
+      contentType: 'text/xml;charset=UTF-8',
+      body: envelope(`<soapenv:Fault><faultcode>sf:${code}</faultcode><faultstring>${code}: ${message}</faultstring></soapenv:Fault>`),
+    });
+    if (/<(\w+:)?logout[\s>/]/.test(xml)) {
+      tokens.delete(tag('sessionId') ?? '');
+      return { status: 200, contentType: 'text/xml;charset=UTF-8', body: envelope('<logoutResponse/>') };
+    }
+    if (!/<(\w+:)?login[\s>]/.test(xml)) return fault('UNKNOWN_EXCEPTION', 'the simulator serves only the SOAP login and logout calls');
+    const user = org.users.find((u) => u.username === tag('username'));
+    if (user === undefined || tag('password') !== user.password) {
+      return fault('INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.');
+    }
+    const sessionId = issueToken(user.id);
+    const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return {
+      status: 200,
+      contentType: 'text/xml;charset=UTF-8',
+      body: envelope(
+        `<loginResponse><result><metadataServerUrl>${baseUrl}/services/Soap/m/${version}/${org.orgId}</metadataServerUrl>` +
+          `<passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>${baseUrl}/services/Soap/u/${version}/${org.orgId}</serverUrl>` +
+          `<sessionId>${sessionId}</sessionId><userId>${user.id}</userId><userInfo><organizationId>${org.orgId}</organizationId>` +
+          `<userFullName>${esc(user.name)}</userFullName><userId>${user.id}</userId><userName>${esc(user.username)}</userName></userInfo></result></loginResponse>`,
+      ),
+    };
+  };
+
   // ---------------------------------------------------------------- query
   const queryPage = (version: string, cursorId: string, offset: number): ApiResult => {
     const cursor = cursors.get(cursorId);
@@ -765,6 +804,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       tokens.delete(new URLSearchParams(raw).get('token') ?? '');
       return finish({ status: 200 });
     }
+    const soap = /^\/services\/Soap\/u\/(\d+\.\d)(\/.*)?$/.exec(path);
+    if (soap && method === 'POST') return finish(soapCall(soap[1]!, raw));
     const identity = /^\/id\/([^/]+)\/([^/]+)$/.exec(path);
     if (identity && method === 'GET') {
       const token = url.searchParams.get('oauth_token') ?? req.headers.authorization?.replace(/^Bearer /, '') ?? '';

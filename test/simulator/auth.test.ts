@@ -88,3 +88,22 @@ describe('OAuth 2.0 token endpoint', () => {
     expect(r.records[0]?.Name).toBe('Northern Trail Cycling');
   });
 });
+
+describe('SOAP login (what jsforce uses without a client id and secret)', () => {
+  it('logs in, serves REST calls with the session, and re-logs in when the session expires', async () => {
+    const conn = new jsforce.Connection({ loginUrl: org.sim.loginUrl, version: API_VERSION });
+    const info = await conn.login('bob@sim.example', 'bob-pass');
+    expect(info).toMatchObject({ id: org.sim.users.find((u) => u.username === 'bob@sim.example')!.id, organizationId: org.sim.orgId });
+    expect(conn.instanceUrl).toBe(org.sim.url);
+    expect((await conn.query('SELECT COUNT() FROM Account')).totalSize).toBe(3);
+    org.sim.expireAccessTokens();
+    expect((await conn.query('SELECT COUNT() FROM Account')).totalSize).toBe(3);
+    await conn.logout();
+    expect(org.sim.requests().filter((r) => r.path.startsWith('/services/Soap/')).every((r) => !r.counted)).toBe(true);
+  });
+
+  it('refuses a wrong password with INVALID_LOGIN', async () => {
+    const conn = new jsforce.Connection({ loginUrl: org.sim.loginUrl, version: API_VERSION });
+    await expect(conn.login('bob@sim.example', 'nope')).rejects.toThrow('INVALID_LOGIN: Invalid username, password, security token; or user locked out.');
+  });
+});
