@@ -40,6 +40,8 @@ const faultSchema = z
     validationRules: z.array(z.object({ object: z.string(), field: z.string(), pattern: z.string(), message: z.string().optional() })).optional(),
     dropConnections: range.optional(),
     dropProbability: z.number().min(0).max(1).optional(),
+    unavailableDuring: z.array(z.object({ afterMs: z.number().min(0), forMs: z.number().positive() })).optional(),
+    dropResponses: range.optional(),
   })
   .strict();
 

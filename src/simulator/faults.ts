@@ -23,6 +23,13 @@ export interface FaultSpec {
   /** Connection destroyed without a response for these API request numbers. */
   dropConnections?: { from: number; count: number }[];
   dropProbability?: number;
+  /** 503 SERVER_UNAVAILABLE for every API request during these spans, in ms after the faults were set. */
+  unavailableDuring?: { afterMs: number; forMs: number }[];
+  /**
+   * The request is carried out (a write commits), then the connection is destroyed without a response:
+   * the caller cannot tell whether it happened. For these API request numbers.
+   */
+  dropResponses?: { from: number; count: number }[];
 }
 
 /** mulberry32: small, fast, good enough for fault injection. */
@@ -37,18 +44,21 @@ export function createRandom(seed: number): () => number {
   };
 }
 
-export type RequestFault = { kind: 'none' } | { kind: 'unavailable' } | { kind: 'drop' };
+export type RequestFault = { kind: 'none' } | { kind: 'unavailable' } | { kind: 'drop' } | { kind: 'dropResponse' };
 
 export class FaultEngine {
   private spec: FaultSpec = {};
   private random = createRandom(1);
   private requestNumber = 0;
+  /** Wall-clock time the faults were set: time spans are measured from it. */
+  private setAt = performance.now();
   private rules: { object: string; field: string; pattern: RegExp; message: string }[] = [];
 
   set(spec: FaultSpec): void {
     this.spec = spec;
     this.random = createRandom(spec.seed ?? 1);
     this.requestNumber = 0;
+    this.setAt = performance.now();
     this.rules = (spec.validationRules ?? []).map((r) => ({
       object: r.object.toLowerCase(),
       field: r.field.toLowerCase(),
@@ -73,8 +83,11 @@ export class FaultEngine {
     const n = this.requestNumber;
     const inRange = (ranges: { from: number; count: number }[] | undefined) => (ranges ?? []).some((r) => n >= r.from && n < r.from + r.count);
     if (inRange(this.spec.dropConnections)) return { kind: 'drop' };
+    if (inRange(this.spec.dropResponses)) return { kind: 'dropResponse' };
     if ((this.spec.dropProbability ?? 0) > 0 && this.random() < this.spec.dropProbability!) return { kind: 'drop' };
     if (inRange(this.spec.unavailable)) return { kind: 'unavailable' };
+    const elapsed = performance.now() - this.setAt;
+    if ((this.spec.unavailableDuring ?? []).some((w) => elapsed >= w.afterMs && elapsed < w.afterMs + w.forMs)) return { kind: 'unavailable' };
     if ((this.spec.unavailableProbability ?? 0) > 0 && this.random() < this.spec.unavailableProbability!) return { kind: 'unavailable' };
     return { kind: 'none' };
   }

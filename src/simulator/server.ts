@@ -863,6 +863,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     } catch (error) {
       result = fail(500, 'UNKNOWN_EXCEPTION', `simulator error: ${(error as Error).message}`);
     }
+    if (fault.kind === 'dropResponse') {
+      // Done, but the answer is lost: status 0 in the log, as for any request that got no response.
+      entry.status = 0;
+      log.push(entry);
+      req.socket.destroy();
+      return;
+    }
     finish(result, { 'Sforce-Limit-Info': limitInfo() });
   };
 
