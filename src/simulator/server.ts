@@ -806,6 +806,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const soap = /^\/services\/Soap\/u\/(\d+\.\d)(\/.*)?$/.exec(path);
     if (soap && method === 'POST') return finish(soapCall(soap[1]!, raw));
+    if (path === '/services/oauth2/userinfo' && method === 'GET') {
+      // OpenID Connect userinfo: how a client holding only an access token learns whose session it is.
+      const session = tokens.get(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
+      const user = session && !session.expired ? org.user(session.userId) : undefined;
+      if (user === undefined) return finish({ status: 403, body: 'Bad_OAuth_Token', contentType: 'text/plain' });
+      return finish({ status: 200, body: { sub: `${baseUrl}/id/${org.orgId}/${user.id}`, user_id: user.id, organization_id: org.orgId, preferred_username: user.username, name: user.name } });
+    }
     const identity = /^\/id\/([^/]+)\/([^/]+)$/.exec(path);
     if (identity && method === 'GET') {
       const token = url.searchParams.get('oauth_token') ?? req.headers.authorization?.replace(/^Bearer /, '') ?? '';
