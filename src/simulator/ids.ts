@@ -64,6 +64,8 @@ export function normalizeId(value: string): string | undefined {
   if (!ID_CHARS.test(value)) return undefined;
   if (value.length === 15) return value + idSuffix(value);
   if (value.length !== 18) return undefined;
+  // Fast path, and the common case: the Id as Salesforce returned it, its case matching its suffix.
+  if (idSuffix(value) === value.slice(15)) return value;
   const suffix = value.slice(15).toUpperCase();
   let id15 = '';
   for (let chunk = 0; chunk < 3; chunk++) {

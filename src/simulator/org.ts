@@ -344,7 +344,8 @@ export class Org {
     const object = this.requireObject(objectName);
     const row = this.liveRow(object, id);
     const values = this.prepare(object, input, false);
-    this.checkUnique(object, { ...row, ...values }, row.Id as string);
+    // Only the values being written can clash: the others were unique already.
+    this.checkUnique(object, values, row.Id as string);
     const at = this.stamp();
     const changed = new Set(Object.keys(values).filter((name) => row[name] !== values[name]));
     this.index(object.name, row, false, changed);

@@ -10,7 +10,13 @@ export class SoqlError extends Error {
 }
 
 type Literal = Value | RegExp;
-type Condition = { kind: 'cond'; field: FieldDescribe; operator: string; values: Literal[] };
+/** For IN / NOT IN, `keys` holds the values as `equals` compares them, so a row is one lookup, not one per value. */
+type Condition = { kind: 'cond'; field: FieldDescribe; operator: string; values: Literal[]; keys?: Set<string>; hasNull?: boolean };
+
+/** The value as the comparison sees it: text case-insensitively, Ids, numbers, dates and booleans by their text. */
+function inKey(value: Exclude<Value, null>): string {
+  return String(value).toLowerCase();
+}
 type Expr = Condition | { kind: 'and' | 'or'; left: Expr; right: Expr } | { kind: 'not'; expr: Expr };
 
 export interface CompiledQuery {
@@ -168,6 +174,11 @@ export function compileQuery(org: Org, soql: string): CompiledQuery {
       const rawValues = Array.isArray(c.value) ? (c.value as string[]) : [String(c.value)];
       const types = Array.isArray(c.literalType) ? (c.literalType as string[]) : rawValues.map(() => String(c.literalType));
       const values = rawValues.map((v, i) => literal(field, v, types[i] ?? 'STRING', operator));
+      if ((operator === 'IN' || operator === 'NOT IN') && !values.some((v) => v instanceof RegExp)) {
+        const plain = values as Value[];
+        const keys = new Set(plain.filter((v): v is Exclude<Value, null> => v !== null).map(inKey));
+        return { kind: 'cond', field, operator, values, keys, hasNull: plain.includes(null) };
+      }
       return { kind: 'cond', field, operator, values };
     };
     const and = (): Expr => {
@@ -235,8 +246,13 @@ function test(row: Row, expr: Expr): boolean {
         case '=': return equals(expr.field, value, first ?? null);
         case '!=': case '<>': return !equals(expr.field, value, first ?? null);
         case 'LIKE': return equals(expr.field, value, first ?? null);
-        case 'IN': return expr.values.some((v) => equals(expr.field, value, v));
-        case 'NOT IN': return !expr.values.some((v) => equals(expr.field, value, v));
+        case 'IN':
+        case 'NOT IN': {
+          const found = expr.keys === undefined
+            ? expr.values.some((v) => equals(expr.field, value, v))
+            : value === null ? expr.hasNull === true : expr.keys.has(inKey(value));
+          return expr.operator === 'IN' ? found : !found;
+        }
         case '<': return value !== null && compare(expr.field, value, first as Value) < 0;
         case '<=': return value !== null && compare(expr.field, value, first as Value) <= 0;
         case '>': return value !== null && compare(expr.field, value, first as Value) > 0;
