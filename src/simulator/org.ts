@@ -88,6 +88,8 @@ export class Org {
   private readonly deletedLog = new Map<string, { id: string; deletedDate: string }[]>();
   private counter = 0;
   private lastStamp = 0;
+  /** Per object, a row with every field unset, made by Object.fromEntries so copies of it stay fast objects. */
+  private readonly blanks = new Map<string, Row>();
 
   constructor(seed: Seed, private readonly now: () => number) {
     for (const u of seed.users ?? DEFAULT_USERS) this.addUser(u);
@@ -331,8 +333,7 @@ export class Org {
     this.checkUnique(object, values, null);
     const at = this.stamp();
     const id = this.newId(object);
-    const row: Row = {};
-    for (const f of object.fields.values()) row[f.name] = f.type === 'boolean' ? false : null;
+    const row = this.blank(object);
     Object.assign(row, values, { Id: id, IsDeleted: false, CreatedDate: at, CreatedById: userId, LastModifiedDate: at, LastModifiedById: userId, SystemModstamp: at });
     this.rows(object.name).set(id, row);
     this.index(object.name, row, true);
@@ -409,11 +410,24 @@ export class Org {
     // OldValue/NewValue are anyType: the tracked field's own primitive, text cut at 255 (facts sections 9, 10).
     const asHistory = (v: Value): Value =>
       typeof v !== 'string' ? v : type === 'datetime' ? `${v.slice(0, 23)}+0000` : v.length > 255 ? v.slice(0, 255) : v;
-    this.rows(history.name).set(id, {
+    this.rows(history.name).set(id, Object.assign(this.blank(history), {
       Id: id, IsDeleted: false, [parentField]: parentId, Field: field, DataType: type,
       OldValue: asHistory(oldValue), NewValue: asHistory(newValue),
       CreatedById: userId, CreatedDate: at, LastModifiedById: userId, LastModifiedDate: at, SystemModstamp: at,
-    });
+    }));
+  }
+
+  /**
+   * A new row with every field unset (booleans false). Copying one fast template keeps rows fast objects:
+   * adding two dozen fields one by one by name made V8 turn each row into a dictionary (1.7 KB, not 0.3 KB).
+   */
+  private blank(object: ObjectSchema): Row {
+    let template = this.blanks.get(object.name);
+    if (template === undefined) {
+      template = Object.fromEntries([...object.fields.values()].map((f) => [f.name, f.type === 'boolean' ? false : null]));
+      this.blanks.set(object.name, template);
+    }
+    return { ...template };
   }
 
   /** Loads rows without HTTP, validation or history (benchmarks: a million records in seconds). */
@@ -424,7 +438,13 @@ export class Org {
     const at = this.stamp();
     for (const input of inputs) {
       const id = this.newId(object);
-      const row: Row = { ...input, Id: id, IsDeleted: false, CreatedDate: at, CreatedById: userId, LastModifiedDate: at, LastModifiedById: userId, SystemModstamp: at };
+      // Built system fields first, then assigned: a spread of the input first made V8 give every row a
+      // dictionary (656 bytes and 16 µs a row, against 296 bytes and 2 µs). The org still owns the system fields.
+      const row: Row = Object.assign({ Id: id, IsDeleted: false, CreatedDate: at, CreatedById: userId, LastModifiedDate: at, LastModifiedById: userId, SystemModstamp: at }, input);
+      row.Id = id;
+      row.IsDeleted = false;
+      row.CreatedDate = row.LastModifiedDate = row.SystemModstamp = at;
+      row.CreatedById = row.LastModifiedById = userId;
       rows.set(id, row);
       this.index(object.name, row, true);
       n += 1;
