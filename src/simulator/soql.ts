@@ -70,11 +70,20 @@ function unescapeString(raw: string): string {
     }
     const n = body[++i];
     switch (n) {
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
+      case 'n': case 'N': out += '\n'; break;
+      case 'r': case 'R': out += '\r'; break;
+      case 't': case 'T': out += '\t'; break;
+      case 'b': case 'B': out += '\b'; break;
+      case 'f': case 'F': out += '\f'; break;
+      case 'u': {
+        const hex = body.slice(i + 1, i + 5);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+          throw new SoqlError('MALFORMED_QUERY', `Invalid string literal '${body}'. Illegal character sequence '\\u${hex}' in string literal.`);
+        }
+        out += String.fromCharCode(Number.parseInt(hex, 16));
+        i += 4;
+        break;
+      }
       case '\\': case "'": case '"': out += n; break;
       case '_': case '%': out += `\\${n}`; break;
       default:
@@ -158,10 +167,20 @@ export function compileQuery(org: Org, soql: string): CompiledQuery {
     const tokens = tokensOf(parsed.where as ParsedNode, []);
     let pos = 0;
     const peek = () => tokens[pos];
+    // SOQL has no precedence between AND and OR: mixing them needs parentheses ("Logical Operators").
+    const levels: { and: boolean; or: boolean }[] = [{ and: false, or: false }];
+    const closeLevel = () => {
+      const level = levels.pop()!;
+      if (level.and && level.or) {
+        throw new SoqlError('MALFORMED_QUERY', "unexpected token: 'OR' (parentheses are required when AND and OR are mixed)");
+      }
+    };
     const primary = (): Expr => {
       const t = tokens[pos++];
       if (t === '(') {
+        levels.push({ and: false, or: false });
         const e = or();
+        closeLevel();
         if (tokens[pos++] !== ')') throw new SoqlError('MALFORMED_QUERY', 'unexpected token: missing )');
         return e;
       }
@@ -185,6 +204,7 @@ export function compileQuery(org: Org, soql: string): CompiledQuery {
       let left = primary();
       while (peek() === 'AND') {
         pos++;
+        levels.at(-1)!.and = true;
         left = { kind: 'and', left, right: primary() };
       }
       return left;
@@ -193,11 +213,13 @@ export function compileQuery(org: Org, soql: string): CompiledQuery {
       let left = and();
       while (peek() === 'OR') {
         pos++;
+        levels.at(-1)!.or = true;
         left = { kind: 'or', left, right: and() };
       }
       return left;
     };
     where = or();
+    closeLevel();
   }
   const orderBy = (Array.isArray(parsed.orderBy) ? parsed.orderBy : parsed.orderBy ? [parsed.orderBy] : []).map((o) => {
     const name = (o as { field?: string }).field;
