@@ -1,5 +1,86 @@
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { stringify } from 'csv-stringify';
+import { csvCell } from '../domain/csv-safe.js';
+import { InputError } from '../errors.js';
+import { scanIncident, type ScanSummary } from '../scan/scan-incident.js';
+import { iterateSnapshotRecords } from '../store/snapshot-store.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema/index.js';
+import { salesforceFor } from './connect.js';
 import type { CliContext } from './context.js';
+import { parseId } from './incident.js';
+import { formatTable } from './output.js';
 
-/** Registers the `scan` command(s). */
-export function register(_program: Command, _ctx: CliContext): void {}
+export const DRIFT_CSV_COLUMNS = ['incident', 'snapshot', 'object', 'external_id', 'sf_id', 'class', 'field', 'expected', 'actual', 'conflict', 'last_modified_by', 'last_modified_date'];
+
+/** Streams a snapshot's drift as CSV: a row per drifted field, a row per missing/unexpected/deleted/duplicate record. */
+export async function writeDriftCsv(db: Kysely<Database>, incidentId: number, snapshotId: number, path: string): Promise<number> {
+  const out = createWriteStream(path);
+  const opened = new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (e) => reject(new InputError(`cannot write ${path}: ${e.message}`, { file: path })));
+  });
+  await opened;
+  const csv = stringify({ header: true, columns: DRIFT_CSV_COLUMNS });
+  csv.pipe(out);
+  let rows = 0;
+  for await (const r of iterateSnapshotRecords(db, snapshotId)) {
+    const d = r.diff;
+    const base = [incidentId, snapshotId, r.key.object, r.key.externalId, d.sfId ?? d.sfIds.join(';'), d.class];
+    const tail = [d.lastModifiedById, d.lastModifiedDate];
+    if (d.class === 'drift') {
+      for (const f of d.drifts) {
+        csv.write([...base, f.field, f.expected, f.actual, f.conflict, ...tail].map(csvCell));
+        rows += 1;
+      }
+    } else if (d.class !== 'in_sync') {
+      csv.write([...base, '', '', '', d.conflictCandidate, ...tail].map(csvCell));
+      rows += 1;
+    }
+  }
+  csv.end();
+  await finished(out);
+  return rows;
+}
+
+function renderSummary(s: ScanSummary): string {
+  const classes = ['in_sync', 'drift', 'missing', 'deleted', 'unexpected', 'duplicate'];
+  const rows = Object.entries(s.byObject).map(([object, c]) => [object, ...classes.map((k) => c[k] ?? 0)]);
+  return [
+    `scan of incident ${s.incidentId}: snapshot ${s.snapshotId}, ${s.records} affected records (${s.fromSalesforceScan} found by Salesforce's change scan)`,
+    '',
+    formatTable(['object', ...classes], rows),
+    '',
+    `conflict candidates (a person edited after the window): ${s.conflictCandidates}`,
+    `API calls: ${s.apiCalls}; duration ${(s.durationMs / 1000).toFixed(1)} s (fold ${s.timings.foldMs} ms, fetch ${s.timings.fetchMs} ms, diff ${s.timings.diffMs} ms)`,
+    `next: sf-reconcile plan create ${s.incidentId}`,
+  ].join('\n');
+}
+
+/** Registers `scan INCIDENT`. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('scan')
+    .description('find the affected records of an incident, fetch them from Salesforce and diff field by field')
+    .argument('<incident>', 'incident id')
+    .option('--out <file>', 'write the drift as CSV (one row per drifted field or per missing/unexpected record)')
+    .option('--no-sf-scan', 'do not ask Salesforce which records changed in the window')
+    .option('--target-org <alias>', 'use an org the Salesforce CLI (sf) is logged in to')
+    .action(async (id: string, opts: { out?: string; sfScan: boolean; targetOrg?: string }) => {
+      const incidentId = parseId('incident', id);
+      const store = await ctx.store();
+      const config = ctx.config();
+      const { getIncident } = await import('../store/incident-store.js');
+      await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
+      const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
+      const summary = await scanIncident(
+        { db: store.db, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
+        incidentId,
+        { sfScan: opts.sfScan },
+      );
+      const driftRows = opts.out ? await writeDriftCsv(store.db, incidentId, summary.snapshotId, opts.out) : null;
+      ctx.output().result({ ...summary, ...(opts.out ? { out: opts.out, driftRows } : {}) }, () => renderSummary(summary) + (opts.out ? `\ndrift written to ${opts.out} (${driftRows} rows)` : ''));
+    });
+}

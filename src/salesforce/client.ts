@@ -150,34 +150,30 @@ export class SalesforceClient {
   }
 
   /**
-   * Runs several queries in as few API calls as possible: one Composite request carries up to 5 of them
-   * (SOQL in the body, so only the 100,000-character limit applies), and counts as one call.
+   * Runs several queries in as few API calls as possible: one Composite request carries up to 5 queries or
+   * next pages (SOQL in the body, so only the 100,000-character limit applies) and counts as one call.
    */
   async queryBatch<T extends Json = Json>(soqls: readonly string[], options: { all?: boolean } = {}): Promise<T[]> {
     const out: T[] = [];
     const resource = options.all ? 'queryAll' : 'query';
-    for (let i = 0; i < soqls.length; i += 5) {
-      const group = soqls.slice(i, i + 5);
+    // Work items: first pages (SOQL) and next pages (nextRecordsUrl), five to a Composite call.
+    const pending: string[] = soqls.map((soql) => `/services/data/v${this.version}/${resource}?q=${encodeURIComponent(soql)}`);
+    while (pending.length > 0) {
+      const group = pending.splice(0, 5);
       const response = await this.send<{ compositeResponse: { body: unknown; httpStatusCode: number }[] }>({
         method: 'POST',
         url: '/composite',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          allOrNone: false,
-          compositeRequest: group.map((soql, j) => ({ method: 'GET', url: `/services/data/v${this.version}/${resource}?q=${encodeURIComponent(soql)}`, referenceId: `q${j}` })),
-        }),
+        body: JSON.stringify({ allOrNone: false, compositeRequest: group.map((url, j) => ({ method: 'GET', url, referenceId: `q${j}` })) }),
       });
       for (const sub of response.compositeResponse) {
         if (sub.httpStatusCode >= 400) {
           const err = (Array.isArray(sub.body) ? sub.body[0] : sub.body) as { errorCode?: string; message?: string } | undefined;
           throw translateError(Object.assign(new Error(err?.message ?? `HTTP ${sub.httpStatusCode}`), { errorCode: err?.errorCode ?? `ERROR_HTTP_${sub.httpStatusCode}` }), 0);
         }
-        let page = sub.body as { records: T[]; done: boolean; nextRecordsUrl?: string };
+        const page = sub.body as { records: T[]; done: boolean; nextRecordsUrl?: string };
         out.push(...page.records);
-        while (!page.done && page.nextRecordsUrl) {
-          page = await this.send({ method: 'GET', url: page.nextRecordsUrl });
-          out.push(...page.records);
-        }
+        if (!page.done && page.nextRecordsUrl) pending.push(page.nextRecordsUrl);
       }
     }
     return out;
@@ -192,12 +188,15 @@ export class SalesforceClient {
     keyField: string,
     keys: readonly string[],
     fields: readonly string[],
-    options: { all?: boolean; limits?: Partial<ChunkLimits> } = {},
+    options: { all?: boolean; limits?: Partial<ChunkLimits>; andWhere?: string } = {},
   ): Promise<T[]> {
     if (keys.length === 0) return [];
     const select = `SELECT ${[...new Set(fields)].map(soqlName).join(', ')} FROM ${soqlName(object)}`;
-    const queries = chunkInQueries(select, keyField, keys, { forGet: false, ...(options.limits ? { limits: options.limits } : {}) });
-    if (queries.length === 1) return this.query<T>(queries[0]!, options);
+    const queries = chunkInQueries(select, keyField, keys, {
+      forGet: false,
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.andWhere ? { suffix: ` AND ${options.andWhere}` } : {}),
+    });
     return this.queryBatch<T>(queries, options);
   }
 

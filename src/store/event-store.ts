@@ -366,3 +366,9 @@ export async function countEvents(db: Kysely<Database>): Promise<number> {
   const r = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** A few events of an object (to learn its external ID field when only Salesforce's change scan found it). */
+export async function sampleEvents(db: Kysely<Database>, object: string, limit: number): Promise<StoredEvent[]> {
+  const rows = await db.selectFrom('events').selectAll().where('object', '=', object).limit(limit).execute();
+  return rows.map(toStoredEvent);
+}

@@ -1,3 +1,37 @@
-// Row types of the incidents tables. Row types stay inside store/: repositories return domain objects.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface IncidentsTables {}
+import type { Generated } from 'kysely';
+
+// Row types of incidents and scans. Row types stay inside store/: repositories return domain objects.
+
+export interface IncidentRow {
+  id: Generated<number>;
+  name: string;
+  from_time: string;
+  to_time: string;
+  objects_json: string | null;
+  created_at: string;
+}
+
+export interface SnapshotRow {
+  id: Generated<number>;
+  incident_id: number;
+  taken_at: string;
+  completed_at: string | null;
+  summary_json: string | null;
+}
+
+export interface SnapshotRecordRow {
+  snapshot_id: number;
+  ordinal: number;
+  object: string;
+  external_id: string;
+  class: string;
+  sf_id: string | null;
+  /** The ScannedRecord as JSON. */
+  record_json: string;
+}
+
+export interface IncidentsTables {
+  incidents: IncidentRow;
+  snapshots: SnapshotRow;
+  snapshot_records: SnapshotRecordRow;
+}

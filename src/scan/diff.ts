@@ -1,0 +1,115 @@
+import type { ActualRecord, ExpectedRecord, FieldDrift, FieldHistoryEntry, RecordDiff } from '../domain/drift.js';
+import { toId18 } from '../domain/salesforce-id.js';
+import type { FieldValue } from '../domain/values.js';
+
+/** What the diff knows of a field from describe, and the config's comparison rules. */
+export interface FieldRule {
+  type: string;
+  scale: number;
+  trim?: boolean;
+  caseInsensitive?: boolean;
+}
+
+const NUMERIC = new Set(['int', 'double', 'currency', 'percent', 'long']);
+const TEXT = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'combobox', 'encryptedstring']);
+
+/**
+ * A value in comparable form for its Salesforce type (docs section 9): numbers at their scale, dates as
+ * YYYY-MM-DD, datetimes as epoch milliseconds (so `+0000` and `Z` forms match), booleans (null is false),
+ * 15- vs 18-character Ids, multi-picklists as sorted sets, and text with Salesforce's "empty is null".
+ * A value that does not fit its type is kept as text, so it shows as drift rather than passing silently.
+ */
+export function normaliseValue(value: FieldValue, rule: FieldRule | undefined): FieldValue {
+  const type = rule?.type ?? 'string';
+  if (type === 'boolean') {
+    if (value === null || value === false || value === 'false') return false;
+    if (value === true || value === 'true') return true;
+    return String(value);
+  }
+  if (value === null || value === '') return null;
+  if (NUMERIC.has(type)) {
+    const n = typeof value === 'number' ? value : Number(String(value).trim());
+    if (typeof value === 'boolean' || !Number.isFinite(n)) return String(value);
+    const scale = type === 'int' || type === 'long' ? 0 : Math.max(0, rule?.scale ?? 0);
+    const f = 10 ** scale;
+    return Math.round(n * f) / f;
+  }
+  if (type === 'date') {
+    const text = String(value);
+    return /^\d{4}-\d{2}-\d{2}/.test(text) ? text.slice(0, 10) : text;
+  }
+  if (type === 'datetime') {
+    const ms = Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return Number.isNaN(ms) ? String(value) : ms;
+  }
+  if (type === 'id' || type === 'reference') return toId18(String(value));
+  if (type === 'multipicklist') return String(value).split(';').map((s) => s.trim()).filter((s) => s !== '').sort().join(';') || null;
+  let text = String(value);
+  if (TEXT.has(type) || rule !== undefined) {
+    if (rule?.trim) text = text.trim();
+    if (rule?.caseInsensitive) text = text.toLowerCase();
+  }
+  return text === '' ? null : text;
+}
+
+export function sameValue(expected: FieldValue, actual: FieldValue, rule: FieldRule | undefined): boolean {
+  return normaliseValue(expected, rule) === normaliseValue(actual, rule);
+}
+
+export interface DiffOptions {
+  /** Field API name -> rule (from describe and the config's `compare`). */
+  rules: ReadonlyMap<string, FieldRule>;
+  windowEnd: string;
+  integrationUserIds: ReadonlySet<string>;
+  /** The record's field history after the window, when the object's history is queryable. */
+  history: readonly FieldHistoryEntry[] | null;
+}
+
+/**
+ * Classifies one record: in_sync, missing, deleted, unexpected, drift (with the fields that differ) or
+ * duplicate. Marks it a conflict candidate when a person (not an integration user) modified it after the
+ * window's end; with field history, only the fields that person changed are marked as conflicts.
+ */
+export function diffRecord(expected: ExpectedRecord, actual: readonly ActualRecord[], options: DiffOptions): RecordDiff {
+  const live = actual.filter((a) => !a.isDeleted);
+  const base = {
+    key: expected.key,
+    sfIds: actual.map((a) => a.id),
+    drifts: [] as FieldDrift[],
+  };
+  const meta = (a: ActualRecord | undefined) => ({
+    sfId: a?.id ?? null,
+    lastModifiedById: a?.lastModifiedById ?? null,
+    lastModifiedDate: a?.lastModifiedDate ?? null,
+    systemModstamp: a?.systemModstamp ?? null,
+  });
+  if (live.length > 1) {
+    return { ...base, ...meta(undefined), sfIds: live.map((a) => a.id), class: 'duplicate', conflictCandidate: false };
+  }
+  const record = live[0];
+  const windowEndMs = Date.parse(options.windowEnd);
+  const personAfterWindow = (a: ActualRecord) =>
+    !options.integrationUserIds.has(toId18(a.lastModifiedById)) && Date.parse(a.lastModifiedDate.replace(/\+0000$/, 'Z')) > windowEndMs;
+  if (!expected.exists) {
+    if (record === undefined) return { ...base, ...meta(actual[0]), class: 'in_sync', conflictCandidate: false };
+    return { ...base, ...meta(record), class: 'unexpected', conflictCandidate: personAfterWindow(record) };
+  }
+  if (record === undefined) {
+    const deleted = actual.find((a) => a.isDeleted);
+    return { ...base, ...meta(deleted), class: deleted ? 'deleted' : 'missing', conflictCandidate: deleted ? personAfterWindow(deleted) : false };
+  }
+  const conflictCandidate = personAfterWindow(record);
+  const changedByPerson = new Set(
+    (options.history ?? [])
+      .filter((h) => !options.integrationUserIds.has(toId18(h.createdById)) && Date.parse(h.createdDate.replace(/\+0000$/, 'Z')) > windowEndMs)
+      .map((h) => h.field.toLowerCase()),
+  );
+  const drifts: FieldDrift[] = [];
+  for (const [field, value] of Object.entries(expected.fields)) {
+    const actualValue = record.fields[field] ?? null;
+    if (sameValue(value, actualValue, options.rules.get(field))) continue;
+    const conflict = conflictCandidate && (options.history === null || changedByPerson.has(field.toLowerCase()));
+    drifts.push({ field, expected: value, actual: actualValue, conflict });
+  }
+  return { ...base, ...meta(record), drifts, class: drifts.length > 0 ? 'drift' : 'in_sync', conflictCandidate };
+}

@@ -1,0 +1,268 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/config.js';
+import type { ActualRecord, FieldHistoryEntry, Incident, RecordDiff, ScannedRecord, StoredEventRef } from '../domain/drift.js';
+import type { StoredEvent } from '../domain/event.js';
+import { recordKeyId, type RecordKey } from '../domain/record-key.js';
+import { toId18 } from '../domain/salesforce-id.js';
+import type { FieldValue } from '../domain/values.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import type { SalesforceClient } from '../salesforce/index.js';
+import { soqlName } from '../salesforce/index.js';
+import { knownExternalIds, listRecordKeysInWindow, loadEventsForKeys, sampleEvents } from '../store/event-store.js';
+import { getIncident } from '../store/incident-store.js';
+import type { Database } from '../store/schema/index.js';
+import { appendSnapshotRecords, completeSnapshot, createSnapshot } from '../store/snapshot-store.js';
+import { diffRecord, type FieldRule } from './diff.js';
+import { foldRecord, sortEvents } from './fold.js';
+
+export interface ScanDeps {
+  db: Kysely<Database>;
+  salesforce: SalesforceClient;
+  config: Config;
+  now(): Date;
+  progress(label: string, total?: number): Progress;
+}
+
+export interface ScanOptions {
+  /** Also ask Salesforce which records changed in the window (SystemModstamp); default true. */
+  sfScan: boolean;
+  /** Records handled together: bounds memory. */
+  batchSize?: number;
+}
+
+export interface ScanSummary {
+  incidentId: number;
+  snapshotId: number;
+  records: number;
+  byClass: Record<string, number>;
+  byObject: Record<string, Record<string, number>>;
+  conflictCandidates: number;
+  fromSalesforceScan: number;
+  apiCalls: number;
+  durationMs: number;
+  timings: { foldMs: number; fetchMs: number; diffMs: number; storeMs: number };
+}
+
+const SYSTEM_FIELDS = ['Id', 'IsDeleted', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp'];
+
+interface ObjectPlan {
+  object: string;
+  externalIdField: string;
+  ownedFields: string[] | undefined;
+  rules: Map<string, FieldRule>;
+  historyObject: string | null;
+  historyParentField: string;
+}
+
+/** Resolves an object's external ID field, owned fields and comparison rules, checked against describe. */
+async function planObject(deps: ScanDeps, object: string, events: readonly StoredEvent[]): Promise<ObjectPlan> {
+  const cfg = deps.config.objects[object];
+  const externalIdField = cfg?.externalIdField ?? events.find((e) => e.externalIdField !== null)?.externalIdField ?? null;
+  if (externalIdField === null) {
+    throw new ConfigError(`no external ID field for ${object}: the events carry none and the config has no objects.${object}.externalIdField`, {
+      path: `objects.${object}.externalIdField`,
+      hint: `add "objects": { "${object}": { "externalIdField": "<Field__c>" } } to sf-reconcile.config.json`,
+    });
+  }
+  const describe = await deps.salesforce.describe(object);
+  const eventFields = new Set(events.flatMap((e) => Object.keys(e.fields)));
+  const fields = [externalIdField, ...(cfg?.fields ?? []), ...eventFields];
+  for (const field of fields) {
+    if (!describe.fields.has(field.toLowerCase())) {
+      throw new ConfigError(`Salesforce's ${object} has no field "${field}"`, {
+        code: 'UNKNOWN_FIELD',
+        hint: `check the field's API name in the events and in objects.${object} of sf-reconcile.config.json (custom fields end in __c)`,
+      });
+    }
+  }
+  const rules = new Map<string, FieldRule>();
+  for (const f of describe.fields.values()) {
+    const compare = cfg?.compare?.[f.name];
+    rules.set(f.name, { type: f.type, scale: f.scale, ...(compare?.trim ? { trim: true } : {}), ...(compare?.caseInsensitive ? { caseInsensitive: true } : {}) });
+  }
+  const names = await deps.salesforce.objectNames();
+  const historyName = object.endsWith('__c') ? `${object.slice(0, -3)}__History` : `${object}History`;
+  return {
+    object: describe.name,
+    externalIdField: describe.fields.get(externalIdField.toLowerCase())!.name,
+    ownedFields: cfg?.fields,
+    rules,
+    historyObject: names.has(historyName.toLowerCase()) ? historyName : null,
+    historyParentField: object.endsWith('__c') ? 'ParentId' : `${object}Id`,
+  };
+}
+
+function toActual(row: Record<string, unknown>, externalIdField: string, fields: readonly string[]): ActualRecord {
+  return {
+    id: String(row.Id),
+    externalId: String(row[externalIdField] ?? ''),
+    isDeleted: row.IsDeleted === true || row.IsDeleted === 'true',
+    fields: Object.fromEntries(fields.map((f) => [f, (row[f] ?? null) as FieldValue])),
+    lastModifiedDate: String(row.LastModifiedDate ?? ''),
+    lastModifiedById: toId18(String(row.LastModifiedById ?? '')),
+    systemModstamp: String(row.SystemModstamp ?? ''),
+  };
+}
+
+function toRef(e: StoredEvent): StoredEventRef {
+  return { source: e.source, id: e.id, time: e.time, op: e.op, fields: e.fields, status: e.status, seq: e.seq, file: e.file, line: e.line };
+}
+
+/**
+ * Scans an incident: the affected record keys (every key with an event in the window, and unless told not
+ * to, the records Salesforce changed in the window that the event log knows), the state each should have
+ * (the fold of its whole history), what Salesforce holds (queryAll, so deleted records show), and the diff.
+ * Stores an append-only snapshot; memory is bounded by the batch size.
+ */
+export async function scanIncident(deps: ScanDeps, incidentId: number, options: ScanOptions): Promise<ScanSummary> {
+  const started = performance.now();
+  const apiAtStart = deps.salesforce.apiCalls;
+  const incident = await getIncident(deps.db, incidentId);
+  const batchSize = options.batchSize ?? 5000;
+  const snapshotId = await createSnapshot(deps.db, incidentId, deps.now());
+  const summary: ScanSummary = {
+    incidentId, snapshotId, records: 0, byClass: {}, byObject: {}, conflictCandidates: 0, fromSalesforceScan: 0, apiCalls: 0, durationMs: 0,
+    timings: { foldMs: 0, fetchMs: 0, diffMs: 0, storeMs: 0 },
+  };
+  const plans = new Map<string, ObjectPlan>();
+  const seen = new Set<string>();
+  const integrationUserIds = new Set(deps.config.integrationUserIds.map(toId18));
+  const progress = deps.progress(`scan incident ${incidentId}`);
+  let ordinal = 0;
+
+  const processBatch = async (keys: RecordKey[]) => {
+    let t = performance.now();
+    const eventsByKey = await loadEventsForKeys(deps.db, keys);
+    const byObject = new Map<string, RecordKey[]>();
+    for (const k of keys) {
+      seen.add(recordKeyId(k));
+      const list = byObject.get(k.object) ?? [];
+      list.push(k);
+      byObject.set(k.object, list);
+    }
+    summary.timings.storeMs += performance.now() - t;
+    const scanned: ScannedRecord[] = [];
+    for (const [object, objectKeys] of byObject) {
+      let plan = plans.get(object);
+      if (plan === undefined) {
+        plan = await planObject(deps, object, objectKeys.flatMap((k) => eventsByKey.get(recordKeyId(k)) ?? []));
+        plans.set(object, plan);
+      }
+      t = performance.now();
+      const folded = objectKeys.map((key) => {
+        const events = sortEvents(eventsByKey.get(recordKeyId(key)) ?? []);
+        return { key, events, expected: foldRecord(events, { externalIdField: plan.externalIdField, ...(plan.ownedFields ? { ownedFields: plan.ownedFields } : {}) }) };
+      });
+      summary.timings.foldMs += performance.now() - t;
+
+      t = performance.now();
+      const compared = [...new Set([...(plan.ownedFields ?? []), ...folded.flatMap((f) => Object.keys(f.expected.fields))])].filter((f) => f !== plan.externalIdField);
+      const rows = await deps.salesforce.fetchByKeys<Record<string, unknown>>(
+        plan.object,
+        plan.externalIdField,
+        objectKeys.map((k) => k.externalId),
+        [...SYSTEM_FIELDS, plan.externalIdField, ...compared],
+        { all: true },
+      );
+      // External IDs match case-insensitively in Salesforce.
+      const actualByKey = new Map<string, ActualRecord[]>();
+      for (const row of rows) {
+        const actual = toActual(row, plan.externalIdField, compared);
+        const k = actual.externalId.toLowerCase();
+        actualByKey.set(k, [...(actualByKey.get(k) ?? []), actual]);
+      }
+      // Field history of the records a person touched after the window, where the org keeps it.
+      const historyById = new Map<string, FieldHistoryEntry[]>();
+      if (plan.historyObject !== null) {
+        const candidates = rows
+          .filter((r) => !integrationUserIds.has(toId18(String(r.LastModifiedById ?? ''))) && Date.parse(String(r.LastModifiedDate).replace(/\+0000$/, 'Z')) > Date.parse(incident.to))
+          .map((r) => String(r.Id));
+        if (candidates.length > 0) {
+          for (const id of candidates) historyById.set(id, []);
+          const history = await deps.salesforce.fetchByKeys<Record<string, unknown>>(
+            plan.historyObject,
+            plan.historyParentField,
+            candidates,
+            [plan.historyParentField, 'Field', 'OldValue', 'NewValue', 'CreatedById', 'CreatedDate'],
+            { andWhere: `CreatedDate > ${new Date(incident.to).toISOString()}` },
+          );
+          for (const h of history) {
+            historyById.get(toId18(String(h[plan.historyParentField])))?.push({
+              field: String(h.Field), oldValue: (h.OldValue ?? null) as FieldValue, newValue: (h.NewValue ?? null) as FieldValue,
+              createdById: String(h.CreatedById), createdDate: String(h.CreatedDate),
+            });
+          }
+        }
+      }
+      summary.timings.fetchMs += performance.now() - t;
+
+      t = performance.now();
+      for (const f of folded) {
+        const actual = actualByKey.get(f.key.externalId.toLowerCase()) ?? [];
+        const live = actual.filter((a) => !a.isDeleted);
+        const history = plan.historyObject === null ? null : live.length === 1 ? historyById.get(live[0]!.id) ?? [] : null;
+        const diff: RecordDiff = diffRecord(f.expected, actual, { rules: plan.rules, windowEnd: incident.to, integrationUserIds, history });
+        scanned.push({ key: f.key, externalIdField: plan.externalIdField, events: f.events.map(toRef), expected: f.expected, actual, diff, fieldHistory: history });
+        summary.byClass[diff.class] = (summary.byClass[diff.class] ?? 0) + 1;
+        const perObject = (summary.byObject[object] ??= {});
+        perObject[diff.class] = (perObject[diff.class] ?? 0) + 1;
+        if (diff.conflictCandidate) summary.conflictCandidates += 1;
+      }
+      summary.timings.diffMs += performance.now() - t;
+    }
+    t = performance.now();
+    await appendSnapshotRecords(deps.db, snapshotId, ordinal, scanned);
+    ordinal += scanned.length;
+    summary.records += scanned.length;
+    summary.timings.storeMs += performance.now() - t;
+    progress.tick(scanned.length);
+  };
+
+  // 1. Every record key with an event in the window, whatever its status.
+  let after: RecordKey | undefined;
+  for (;;) {
+    const keys = await listRecordKeysInWindow(deps.db, { from: incident.from, to: incident.to, objects: incident.objects }, { ...(after ? { after } : {}), limit: batchSize });
+    if (keys.length === 0) break;
+    await processBatch(keys);
+    after = keys[keys.length - 1];
+  }
+
+  // 2. Records Salesforce changed in the window with no event in it (a deployment, a trigger), that the log knows.
+  if (options.sfScan) {
+    const objects = incident.objects ?? [...plans.keys()];
+    for (const object of objects) {
+      const plan = plans.get(object) ?? (await planObjectFromConfig(deps, object));
+      if (plan === null) continue;
+      const changed = await deps.salesforce.query<Record<string, unknown>>(
+        `SELECT ${soqlName(plan.externalIdField)} FROM ${soqlName(plan.object)} WHERE SystemModstamp >= ${new Date(incident.from).toISOString()} AND SystemModstamp < ${new Date(incident.to).toISOString()}`,
+        { all: true },
+      );
+      const candidates = [...new Set(changed.map((r) => String(r[plan.externalIdField] ?? '')).filter((x) => x !== ''))].filter((x) => !seen.has(recordKeyId({ object, externalId: x })));
+      const known = [...(await knownExternalIds(deps.db, object, candidates))];
+      summary.fromSalesforceScan += known.length;
+      for (let i = 0; i < known.length; i += batchSize) await processBatch(known.slice(i, i + batchSize).map((externalId) => ({ object, externalId })));
+    }
+  }
+  progress.done();
+  summary.apiCalls = deps.salesforce.apiCalls - apiAtStart;
+  summary.durationMs = Math.round(performance.now() - started);
+  for (const k of Object.keys(summary.timings) as (keyof ScanSummary['timings'])[]) summary.timings[k] = Math.round(summary.timings[k]);
+  await completeSnapshot(deps.db, snapshotId, summary as unknown as Record<string, unknown>, deps.now());
+  return summary;
+}
+
+async function planObjectFromConfig(deps: ScanDeps, object: string): Promise<ObjectPlan | null> {
+  const sample = await sampleEvents(deps.db, object, 100);
+  if (sample.length === 0 && deps.config.objects[object] === undefined) return null; // the log never wrote it
+  return planObject(deps, object, sample);
+}
+
+/** Validates an incident window given on the command line. */
+export function checkWindow(from: string, to: string): void {
+  if (Date.parse(from) >= Date.parse(to)) {
+    throw new UsageError(`the window's start (${from}) must be before its end (${to})`, { code: 'BAD_WINDOW', hint: 'swap --from and --to, or widen the window' });
+  }
+}
+
+export type { Incident };

@@ -1,0 +1,165 @@
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NO_PROGRESS } from '../../src/cli/progress.js';
+import { parseConfig } from '../../src/config/config.js';
+import { connectSalesforce, readCredentials } from '../../src/salesforce/index.js';
+import { scanIncident } from '../../src/scan/scan-incident.js';
+import { defaultSeed } from '../../src/simulator/index.js';
+import { createIncident } from '../../src/store/incident-store.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { loadScannedRecords } from '../../src/store/snapshot-store.js';
+import { runCli, tempDir } from '../support/cli.js';
+import { event, storeEvents } from '../support/scenario.js';
+import { startTestOrg, type TestOrg } from '../support/simulator.js';
+
+let org: TestOrg | undefined;
+let store: Store | undefined;
+afterEach(async () => {
+  await org?.stop();
+  await store?.close();
+  org = undefined;
+  store = undefined;
+});
+
+const HOUR = 3600_000;
+const t = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+
+/** Billing_Id__c not unique here, so duplicates can exist as they do in real orgs. */
+function seedAllowingDuplicates() {
+  const seed = defaultSeed();
+  const account = seed.schema.objects.find((o) => o.name === 'Account')!;
+  return { ...seed, records: {}, schema: { objects: [{ ...account, fields: account.fields.map((f) => (f.name === 'Billing_Id__c' ? { ...f, unique: false } : f)) }, ...seed.schema.objects.filter((o) => o.name !== 'Account')] } };
+}
+
+async function setup() {
+  org = await startTestOrg({ seed: seedAllowingDuplicates() });
+  store = await openStore(':memory:');
+  const conn = org.conn;
+  const acc = conn.sobject('Account');
+  const inWindow = t(1.5 * HOUR);
+  await storeEvents(store, [
+    event({ externalId: 'SYNC', time: inWindow, fields: { Name: 'Sync Co', AnnualRevenue: '1200000', Last_Synced__c: '2026-11-20T14:00:00Z' } }),
+    event({ externalId: "O'Brien\\x", time: inWindow, fields: { Name: 'Hostile Co' } }),
+    event({ externalId: 'DRIFT', time: inWindow, fields: { Name: 'Drift Co', AnnualRevenue: 100 } }),
+    event({ externalId: 'MISSING', time: inWindow, status: 'failed', error: 'REQUEST_LIMIT_EXCEEDED', fields: { Name: 'Missing Co' } }),
+    event({ externalId: 'DELETED', time: inWindow, fields: { Name: 'Deleted Co' } }),
+    event({ externalId: 'UNEXPECTED', time: t(1.6 * HOUR), fields: { Name: 'Gone Co' } }),
+    event({ externalId: 'UNEXPECTED', time: inWindow, op: 'delete', fields: {} }),
+    event({ externalId: 'DUP', time: inWindow, fields: { Name: 'Dup Co' } }),
+    event({ externalId: 'PERSON', time: inWindow, fields: { Name: 'Person Co', Phone: '111' } }),
+    event({ externalId: 'OUTSIDE', time: t(5 * HOUR), fields: { Name: 'Old Co' } }),
+    event({ externalId: 'SFCHANGE', time: t(5 * HOUR), fields: { Name: 'Deploy Co', Rating: 'Hot' } }),
+  ]);
+  await acc.create([
+    { Billing_Id__c: 'SYNC', Name: 'Sync Co', AnnualRevenue: 1200000, Last_Synced__c: '2026-11-20T14:00:00.000+0000' },
+    { Billing_Id__c: "O'Brien\\x", Name: 'Hostile Co' },
+    { Billing_Id__c: 'DRIFT', Name: 'Drift Co', AnnualRevenue: 999 },
+    { Billing_Id__c: 'UNEXPECTED', Name: 'Gone Co' },
+    { Billing_Id__c: 'DUP', Name: 'Dup Co' },
+    { Billing_Id__c: 'DUP', Name: 'Dup Co' },
+    { Billing_Id__c: 'PERSON', Name: 'Person Co', Phone: '111' },
+    { Billing_Id__c: 'OUTSIDE', Name: 'Changed outside' },
+    { Billing_Id__c: 'SFCHANGE', Name: 'Deploy Co', Rating: 'Cold' },
+  ]);
+  const [del] = (await acc.create([{ Billing_Id__c: 'DELETED', Name: 'Deleted Co' }])) as { id: string }[];
+  await acc.destroy(del!.id);
+  const alice = await org.connAs('alice@sim.example');
+  const [person] = (await conn.query<{ Id: string }>("SELECT Id FROM Account WHERE Billing_Id__c = 'PERSON'")).records;
+  await alice.sobject('Account').update({ Id: person!.Id, Phone: '222' });
+  const config = parseConfig({ integrationUserIds: [org.sim.integrationUser.id] }, 'test');
+  const salesforce = await connectSalesforce(readCredentials(org.env), { requestsPerSecond: 0, concurrency: 4, apiReserve: 0 });
+  return { config, salesforce };
+}
+
+describe('scan', () => {
+  it('classifies every record of the window and stores an append-only snapshot for the planner', async () => {
+    const { config, salesforce } = await setup();
+    const incident = await createIncident(store!.db, { name: 'billing 503s', from: t(2 * HOUR), to: t(1 * HOUR), objects: null }, new Date());
+    const summary = await scanIncident({ db: store!.db, salesforce, config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
+    expect(summary.byClass).toEqual({ in_sync: 2, drift: 2, missing: 1, deleted: 1, unexpected: 1, duplicate: 1 });
+    const { records, snapshot } = await loadScannedRecords(store!.db, incident.id);
+    expect(snapshot.id).toBe(summary.snapshotId);
+    const byKey = new Map<string, { class: string; drifts: { field: string; conflict: boolean }[]; conflictCandidate: boolean; history: unknown }>();
+    for await (const r of records) byKey.set(r.key.externalId, { class: r.diff.class, drifts: r.diff.drifts, conflictCandidate: r.diff.conflictCandidate, history: r.fieldHistory });
+    expect(byKey.get('SYNC')!.class).toBe('in_sync'); // '1200000' vs 1200000, Z vs +0000
+    expect(byKey.get("O'Brien\\x")!.class).toBe('in_sync');
+    expect(byKey.get('DRIFT')!.drifts).toEqual([{ field: 'AnnualRevenue', expected: 100, actual: 999, conflict: false }]);
+    expect(byKey.get('PERSON')).toMatchObject({ class: 'drift', conflictCandidate: true, drifts: [{ field: 'Phone', conflict: true }] });
+    expect(byKey.has('OUTSIDE')).toBe(false);
+
+    // A second scan adds a snapshot; the latest is the default.
+    const again = await scanIncident({ db: store!.db, salesforce, config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
+    expect(again.snapshotId).toBeGreaterThan(summary.snapshotId);
+    expect((await loadScannedRecords(store!.db, incident.id)).snapshot.id).toBe(again.snapshotId);
+  });
+
+  it('also catches records Salesforce changed in the window with no event (a deployment), when the log knows them', async () => {
+    const { config, salesforce } = await setup();
+    const incident = await createIncident(store!.db, { name: 'deploy', from: t(0.5 * HOUR), to: new Date(Date.now() + HOUR).toISOString(), objects: ['Account'] }, new Date());
+    const summary = await scanIncident({ db: store!.db, salesforce, config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: true });
+    const { records } = await loadScannedRecords(store!.db, incident.id);
+    const found = new Map<string, string>();
+    for await (const r of records) found.set(r.key.externalId, r.diff.class);
+    expect(found.get('SFCHANGE')).toBe('drift'); // Rating Hot expected, Cold in Salesforce
+    expect(found.get('OUTSIDE')).toBe('drift');
+    expect(summary.fromSalesforceScan).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('sf-reconcile incident and scan commands', () => {
+  it('opens an incident, scans it, writes the drift CSV with formulas neutralised, and prints JSON', async () => {
+    org = await startTestOrg();
+    const dir = tempDir();
+    const db = join(dir, 'state.db');
+    store = await openStore(db);
+    await storeEvents(store, [
+      event({ externalId: 'B-1001', time: t(1.5 * HOUR), fields: { Name: '=HYPERLINK("http://x","y")' } }),
+      event({ externalId: 'B-1002', time: t(1.5 * HOUR), fields: { Name: 'Northern Trail Cycling' } }),
+    ]);
+    await store.close();
+    store = undefined;
+    const env = { ...org.env, SF_RECONCILE_DB: db };
+    const opened = await runCli(['incident', 'open', '--name', 'test', '--from', t(2 * HOUR), '--to', t(HOUR)], { cwd: dir, env });
+    expect(opened.code, opened.stderr).toBe(0);
+    const id = opened.stdout.trim();
+    const scan = await runCli(['scan', id, '--out', 'drift.csv', '--json', '--no-sf-scan'], { cwd: dir, env });
+    expect(scan.code, scan.stderr).toBe(0);
+    const summary = JSON.parse(scan.stdout) as { byClass: Record<string, number>; driftRows: number };
+    expect(summary.byClass).toEqual({ drift: 1, in_sync: 1 });
+    const csv = readFileSync(join(dir, 'drift.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe('incident,snapshot,object,external_id,sf_id,class,field,expected,actual,conflict,last_modified_by,last_modified_date');
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    const list = await runCli(['incident', 'list', '--json'], { cwd: dir, env });
+    expect((JSON.parse(list.stdout) as { id: number }[]).map((i) => i.id)).toEqual([Number(id)]);
+  });
+
+  it('exits 2 with one line for a bad window, an unknown incident, a config error or failed login; 75 when the API budget is spent', async () => {
+    org = await startTestOrg();
+    const dir = tempDir();
+    const env = { ...org.env, SF_RECONCILE_DB: join(dir, 'state.db') };
+    const bad = await runCli(['incident', 'open', '--name', 'x', '--from', '2026-11-20T15:00:00Z', '--to', '2026-11-20T14:00:00Z'], { cwd: dir, env });
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, "error: the window's start (2026-11-20T15:00:00.000Z) must be before its end (2026-11-20T14:00:00.000Z)"]);
+    const unknown = await runCli(['scan', '42'], { cwd: dir, env });
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([2, 'error: there is no incident 42']);
+    store = await openStore(join(dir, 'state.db'));
+    await storeEvents(store, [event({ externalId: 'B-1001', time: t(1.5 * HOUR), fields: { Name: 'Wheelworks' } })]);
+    await store.close();
+    store = undefined;
+    await runCli(['incident', 'open', '--name', 'x', '--from', t(2 * HOUR), '--to', t(HOUR)], { cwd: dir, env });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ objects: { Account: { externalIdField: 42 } } }));
+    const config = await runCli(['scan', '1', '--config', 'bad.json'], { cwd: dir, env });
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/config: objects.Account.externalIdField .* \(got 42\) in bad.json/);
+    const login = await runCli(['scan', '1'], { cwd: dir, env: { ...env, SF_PASSWORD: 'nope-secret' } });
+    expect(login.code).toBe(2);
+    expect(login.stderr).toMatch(/Salesforce login failed .*invalid_grant: authentication failure/);
+    expect(login.stderr).not.toContain('nope-secret');
+    org.sim.setFaults({ dailyApiLimit: 1, apiUsed: 1 });
+    const budget = await runCli(['scan', '1'], { cwd: dir, env });
+    expect(budget.code).toBe(75);
+    expect(budget.stderr).toMatch(/REQUEST_LIMIT_EXCEEDED/);
+    expect(budget.stderr).not.toMatch(/\n\s+at /);
+  });
+});
