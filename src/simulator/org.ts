@@ -139,6 +139,8 @@ export class Org {
         false,
       );
       this.objects.get(historyObject.toLowerCase())!.historyOf = o.name;
+      // History is read by parent (WHERE AccountId IN (...)): index it as Salesforce does.
+      this.indexes.get(historyObject)!.set(parentField, new Map());
     }
   }
 
@@ -410,11 +412,13 @@ export class Org {
     // OldValue/NewValue are anyType: the tracked field's own primitive, text cut at 255 (facts sections 9, 10).
     const asHistory = (v: Value): Value =>
       typeof v !== 'string' ? v : type === 'datetime' ? `${v.slice(0, 23)}+0000` : v.length > 255 ? v.slice(0, 255) : v;
-    this.rows(history.name).set(id, Object.assign(this.blank(history), {
+    const row = Object.assign(this.blank(history), {
       Id: id, IsDeleted: false, [parentField]: parentId, Field: field, DataType: type,
       OldValue: asHistory(oldValue), NewValue: asHistory(newValue),
       CreatedById: userId, CreatedDate: at, LastModifiedById: userId, LastModifiedDate: at, SystemModstamp: at,
-    }));
+    });
+    this.rows(history.name).set(id, row);
+    this.index(history.name, row, true);
   }
 
   /**
