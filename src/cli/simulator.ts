@@ -76,7 +76,15 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { port?: number; seed?: string; faults?: string }) => {
       const seed: Seed = opts.seed ? (readJson(opts.seed, seedSchema, 'seed') as Seed) : defaultSeed();
       const faults: FaultSpec = opts.faults ? readJson(opts.faults, faultSchema, 'faults') : {};
-      const sim = await startSimulator({ port: opts.port ?? 0, seed, faults });
+      const sim = await startSimulator({ port: opts.port ?? 0, seed, faults }).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') {
+          throw new UsageError(`port ${opts.port} on 127.0.0.1 is ${code === 'EADDRINUSE' ? 'already in use' : 'not allowed'}`, {
+            hint: 'choose another with --port, or leave --port out to take a free one',
+          });
+        }
+        throw error;
+      });
       const integration = sim.integrationUser;
       const info = {
         url: sim.url,

@@ -50,7 +50,7 @@ describe('ingest jobs', () => {
     });
     expect(inserted.failedResults).toEqual([]);
     expect(inserted.unprocessedRecords).toEqual([]);
-    const ids = Object.fromEntries(inserted.successfulResults.map((r) => [(r as Record<string, string>).Billing_Id__c, String(r.sf__Id)]));
+    const ids = Object.fromEntries(inserted.successfulResults.map((r) => [String((r as Record<string, unknown>).Billing_Id__c), String(r.sf__Id)]));
     expect(inserted.successfulResults.map((r) => r.sf__Created)).toEqual(['true', 'true']);
 
     const updated = await org.conn.bulk2.loadAndWaitForResults({
