@@ -1,5 +1,111 @@
 import type { Command } from 'commander';
+import { approvePlan } from '../plan/approve-plan.js';
+import { createPlan, defaultActor } from '../plan/create-plan.js';
+import { writePlanCsv } from '../plan/plan-csv.js';
+import { appendJournal, getPlan, iteratePlanItems, planItemsPage, planJournal, planStatus } from '../store/plan-store.js';
+import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { parseId } from './incident.js';
+import { formatTable } from './output.js';
+import { registerExecuteCommands } from './plan-execute.js';
 
-/** Registers the `plan` command(s). */
-export function register(_program: Command, _ctx: CliContext): void {}
+/** Registers `plan create|show|export|approve|reject` (and, through plan-execute.ts, execute|verify|rollback). */
+export function register(program: Command, ctx: CliContext): void {
+  const plan = program.command('plan').description('repair plans: create, review, approve, execute, verify, roll back');
+
+  plan
+    .command('create')
+    .description("decide per record (replay, patch, delete, manual) from the incident's latest scan and store an immutable plan")
+    .argument('<incident>', 'incident id')
+    .option('--by <name>', 'who creates the plan (default: the OS user)')
+    .action(async (incident: string, opts: { by?: string }) => {
+      const store = await ctx.store();
+      const created = await createPlan({ db: store.db, config: ctx.config(), now: () => new Date() }, parseId('incident', incident), opts.by ?? defaultActor());
+      ctx.output().result(created, () =>
+        [
+          `plan ${created.planId} for incident ${created.incidentId} (snapshot ${created.snapshotId}), hash ${created.hash.slice(0, 16)}`,
+          formatTable(['action', 'items'], Object.entries(created.totals.byAction)),
+          `estimate: ${created.estimate.apiCalls} API calls, about ${created.estimate.seconds} s at ${created.estimate.requestsPerSecond}/s`,
+          `next: sf-reconcile plan export ${created.planId} --out plan-${created.planId}.csv, then a second person runs sf-reconcile plan approve ${created.planId} --by <name> --reviewed plan-${created.planId}.csv`,
+        ].join('\n'),
+      );
+    });
+
+  plan
+    .command('show')
+    .description('totals by action and object, the first items with their reasons, the estimate and the journal')
+    .argument('<plan>', 'plan id')
+    .option('--items <n>', 'how many items to list', (v) => parseId('--items', v), 20)
+    .action(async (id: string, opts: { items: number }) => {
+      const store = await ctx.store();
+      const p = await getPlan(store.db, parseId('plan', id));
+      const status = await planStatus(store.db, p.id);
+      const items = (await planItemsPage(store.db, p.id, 0, opts.items * 3)).filter((i) => i.action !== 'none').slice(0, opts.items);
+      const journal = await planJournal(store.db, p.id);
+      ctx.output().result({ ...p, status, items, journal }, () =>
+        [
+          `plan ${p.id}: ${status}; incident ${p.incidentId}, snapshot ${p.snapshotId}; created by ${p.createdBy} at ${p.createdAt}`,
+          `hash ${p.hash}`,
+          '',
+          formatTable(['object', ...Object.keys(p.totals.byAction)], Object.entries(p.totals.byObject).map(([o, c]) => [o, ...Object.keys(p.totals.byAction).map((a) => c[a] ?? 0)])),
+          '',
+          formatTable(['item', 'action', 'object', 'external id', 'reason'], items.map((i) => [i.itemId, i.action, i.object, i.externalId, i.reason])),
+          '',
+          `estimate: ${String(p.estimate.apiCalls)} API calls, about ${String(p.estimate.seconds)} s`,
+          `journal: ${journal.map((j) => `${j.at} ${j.status} by ${j.by}`).join('; ')}`,
+        ].join('\n'),
+      );
+    });
+
+  plan
+    .command('export')
+    .description('write the plan as CSV for review: one row per field change, a decision column to mark "reject"')
+    .argument('<plan>', 'plan id')
+    .requiredOption('--out <file>', 'CSV file to write')
+    .option('--excel', 'add a UTF-8 byte-order mark so Excel reads accents correctly')
+    .option('--failed', 'export the items that failed in execution instead')
+    .action(async (id: string, opts: { out: string; excel?: boolean; failed?: boolean }) => {
+      const store = await ctx.store();
+      const p = await getPlan(store.db, parseId('plan', id));
+      if (opts.failed) {
+        const { writeFailuresCsv } = await import('./plan-execute.js');
+        const rows = await writeFailuresCsv(store.db, p.id, opts.out);
+        ctx.output().result({ planId: p.id, out: opts.out, rows }, () => `${rows} failed item(s) written to ${opts.out}`);
+        return;
+      }
+      const rows = await writePlanCsv(opts.out, p.id, iteratePlanItems(store.db, p.id), { excel: opts.excel === true });
+      await appendJournal(store.db, p.id, { by: defaultActor(), status: 'exported', details: { out: opts.out, rows } }, new Date());
+      ctx.output().result({ planId: p.id, out: opts.out, rows }, () => `${rows} rows written to ${opts.out}; mark "reject" in the decision column to leave an item out, change nothing else`);
+    });
+
+  plan
+    .command('approve')
+    .description('approve a plan as a second person, optionally with the reviewed CSV; binds the plan hash')
+    .argument('<plan>', 'plan id')
+    .requiredOption('--by <name>', 'who approves (must differ from the creator)')
+    .option('--reviewed <file>', 'the reviewed CSV: rows marked "reject" are left out; anything else edited refuses the approval')
+    .option('--allow-self-approval', 'let the creator approve (recorded as such)')
+    .option('--force', 'approve although a newer scan of the incident exists (recorded)')
+    .action(async (id: string, opts: { by: string; reviewed?: string; allowSelfApproval?: boolean; force?: boolean }) => {
+      const store = await ctx.store();
+      const result = await approvePlan(store.db, parseId('plan', id), { by: opts.by, ...(opts.reviewed ? { reviewedCsv: opts.reviewed } : {}), allowSelfApproval: opts.allowSelfApproval === true, force: opts.force === true }, new Date());
+      ctx.output().result(result, () => `plan ${result.planId} approved by ${opts.by} (hash ${result.hash.slice(0, 16)}): ${result.approvedItems} items, ${result.excluded.length} left out\nnext: sf-reconcile plan execute ${result.planId} --canary 10`);
+    });
+
+  plan
+    .command('reject')
+    .description('reject a plan, with a reason')
+    .argument('<plan>', 'plan id')
+    .requiredOption('--by <name>', 'who rejects')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (id: string, opts: { by: string; reason: string }) => {
+      const store = await ctx.store();
+      const p = await getPlan(store.db, parseId('plan', id));
+      const status = await planStatus(store.db, p.id);
+      if (status !== 'created' && status !== 'approved') throw new UsageError(`plan ${p.id} is ${status} and can no longer be rejected`);
+      await appendJournal(store.db, p.id, { by: opts.by, status: 'rejected', details: { reason: opts.reason } }, new Date());
+      ctx.output().result({ planId: p.id, status: 'rejected' }, () => `plan ${p.id} rejected by ${opts.by}: ${opts.reason}`);
+    });
+
+  registerExecuteCommands(plan, ctx);
+}

@@ -42,6 +42,8 @@ export interface ScanSummary {
   apiCalls: number;
   durationMs: number;
   timings: { foldMs: number; fetchMs: number; diffMs: number; storeMs: number };
+  /** Per object, the comparison rule of each owned field (describe type, scale, config): the planner compares with them. */
+  fieldRules: Record<string, Record<string, FieldRule>>;
 }
 
 const SYSTEM_FIELDS = ['Id', 'IsDeleted', 'LastModifiedDate', 'LastModifiedById', 'SystemModstamp'];
@@ -124,6 +126,7 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
   const summary: ScanSummary = {
     incidentId, snapshotId, records: 0, byClass: {}, byObject: {}, conflictCandidates: 0, fromSalesforceScan: 0, apiCalls: 0, durationMs: 0,
     timings: { foldMs: 0, fetchMs: 0, diffMs: 0, storeMs: 0 },
+    fieldRules: {},
   };
   const plans = new Map<string, ObjectPlan>();
   const seen = new Set<string>();
@@ -197,6 +200,11 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
       }
       summary.timings.fetchMs += performance.now() - t;
 
+      const objectRules = (summary.fieldRules[object] ??= {});
+      for (const field of compared) {
+        const r = plan.rules.get(field) ?? plan.rules.get(plan.rules.has(field) ? field : [...plan.rules.keys()].find((k) => k.toLowerCase() === field.toLowerCase()) ?? field);
+        if (r !== undefined) objectRules[field] = r;
+      }
       t = performance.now();
       for (const f of folded) {
         const actual = actualByKey.get(f.key.externalId.toLowerCase()) ?? [];

@@ -1,0 +1,164 @@
+import type { ConflictPolicy } from '../config/config.js';
+import type { ScannedRecord, StoredEventRef } from '../domain/drift.js';
+import type { FieldChange, PlanItem, ReplayStep } from '../domain/plan.js';
+import type { FieldValue, FieldValues } from '../domain/values.js';
+import { sameValue, type FieldRule } from '../scan/diff.js';
+import { foldPrefixes } from '../scan/fold.js';
+
+export interface DecidePolicy {
+  conflict: ConflictPolicy;
+  /** Send one upsert with the final state instead of one per lost event. */
+  coalesce: boolean;
+  rules: Readonly<Record<string, FieldRule>>;
+}
+
+/** A plan item before it is numbered. */
+export type Decision = Omit<PlanItem, 'itemId'>;
+
+function base(r: ScannedRecord): Omit<Decision, 'action' | 'reasonCode' | 'reason' | 'changes' | 'replay'> {
+  return {
+    object: r.key.object,
+    externalIdField: r.externalIdField,
+    externalId: r.key.externalId,
+    sfId: r.diff.sfId,
+    systemModstamp: r.diff.systemModstamp,
+    lastModifiedById: r.diff.lastModifiedById,
+    lastModifiedDate: r.diff.lastModifiedDate,
+  };
+}
+
+function describeKey(r: ScannedRecord): string {
+  return `${r.key.object} ${r.externalIdField}=${JSON.stringify(r.key.externalId)}`;
+}
+
+/** The changes that bring the record's owned fields from what Salesforce holds to their expected values. */
+function changesFor(r: ScannedRecord, fields: readonly string[], rules: DecidePolicy['rules']): FieldChange[] {
+  const actual = r.actual.find((a) => !a.isDeleted)?.fields ?? {};
+  return fields
+    .filter((f) => !sameValue(r.expected.fields[f] ?? null, actual[f] ?? null, rules[f]))
+    .map((f) => ({ field: f, current: (actual[f] ?? null) as FieldValue, target: r.expected.fields[f] ?? null }));
+}
+
+/** The replay steps for events after `from` (upserts; deletes never appear here), or coalesced into one. */
+function replaySteps(events: readonly StoredEventRef[], from: number, owned: ReadonlySet<string>, coalesce: boolean, finalFields: FieldValues): ReplayStep[] {
+  const remaining = events.slice(from);
+  if (coalesce && remaining.length > 0) return [{ eventId: remaining[remaining.length - 1]!.id, fields: { ...finalFields } }];
+  return remaining.map((e) => ({ eventId: e.id, fields: Object.fromEntries(Object.entries(e.fields).filter(([f]) => owned.has(f))) }));
+}
+
+/**
+ * The longest prefix of the record's events whose fold equals what Salesforce holds on every owned field,
+ * or -1. Events after it were lost, failed, or overtaken by an older event delivered late.
+ */
+export function matchingPrefix(r: ScannedRecord, rules: DecidePolicy['rules']): number {
+  const actual = r.actual.find((a) => !a.isDeleted);
+  if (actual === undefined) return -1;
+  const owned = Object.keys(r.expected.fields);
+  let best = -1;
+  for (const { length, state } of foldPrefixes(r.events as never, owned)) {
+    if (length === r.events.length) break; // the full fold is what drifted
+    if (owned.every((f) => sameValue(state.fields[f] ?? null, actual.fields[f] ?? null, rules[f]))) best = length;
+  }
+  return best;
+}
+
+/**
+ * Decides what to do with one scanned record, with a reason code and one plain sentence:
+ * none, replay (re-send the lost events as upserts by external ID), patch (reconciliation of the drifted
+ * fields by Id), delete, or manual (a person decides). A person's edit after the window goes to manual
+ * field by field unless the object's conflict policy says integration-wins (patch) or salesforce-wins (leave).
+ * Returns one decision, or two when a record has both fields to patch and fields for manual review.
+ */
+export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[] {
+  const b = base(r);
+  const owned = Object.keys(r.expected.fields);
+  const ownedSet = new Set(owned);
+  const who = r.diff.lastModifiedById ?? 'someone';
+  switch (r.diff.class) {
+    case 'in_sync':
+      return [{ ...b, action: 'none', reasonCode: 'IN_SYNC', reason: 'Salesforce already holds what the events say.', changes: [], replay: [] }];
+    case 'duplicate':
+      return [{
+        ...b, sfId: null, action: 'manual', reasonCode: 'DUPLICATE_EXTERNAL_ID',
+        reason: `${r.diff.sfIds.length} Salesforce records share ${describeKey(r)} (${r.diff.sfIds.join(', ')}); merge them in Salesforce, then scan again.`,
+        changes: [], replay: [],
+      }];
+    case 'unexpected': {
+      if (r.diff.conflictCandidate && policy.conflict !== 'integration-wins') {
+        if (policy.conflict === 'salesforce-wins') {
+          return [{ ...b, action: 'none', reasonCode: 'SALESFORCE_WINS', reason: `The events delete this record, but ${who} edited it after the window and the policy keeps Salesforce's version.`, changes: [], replay: [] }];
+        }
+        return [{ ...b, action: 'manual', reasonCode: 'PERSON_EDITED_AFTER_WINDOW', reason: `The events end in a delete, but ${who} edited the record after the window: decide whether it should go.`, changes: [], replay: [] }];
+      }
+      return [{ ...b, action: 'delete', reasonCode: 'ENDS_IN_DELETE', reason: 'The events end in a delete, but the record still exists in Salesforce.', changes: [], replay: [] }];
+    }
+    case 'deleted': {
+      if (policy.conflict === 'integration-wins') {
+        const steps = replaySteps(r.events, lastDelete(r.events) + 1, ownedSet, true, r.expected.fields);
+        return [{ ...b, sfId: null, action: 'replay', reasonCode: 'DELETED_IN_SALESFORCE', reason: 'The record was deleted in Salesforce; the policy recreates it from the events (a new Id).', changes: owned.map((f) => ({ field: f, current: null, target: r.expected.fields[f] ?? null })), replay: steps }];
+      }
+      return [{ ...b, action: 'manual', reasonCode: 'DELETED_IN_SALESFORCE', reason: 'The record is in the Recycle Bin but the events say it should exist: restore it in Salesforce (keeps its Id and history), then scan again.', changes: [], replay: [] }];
+    }
+    case 'missing': {
+      const from = lastDelete(r.events) + 1;
+      const steps = replaySteps(r.events, from, ownedSet, policy.coalesce, r.expected.fields);
+      const lost = r.events.slice(from).filter((e) => e.status !== 'delivered').length;
+      return [{
+        ...b, sfId: null, action: 'replay', reasonCode: 'LOST_EVENTS',
+        reason: `The record does not exist in Salesforce; re-send ${steps.length} upsert(s) by external ID (${lost} of the events failed or never got an answer).`,
+        changes: owned.map((f) => ({ field: f, current: null, target: r.expected.fields[f] ?? null })), replay: steps,
+      }];
+    }
+    case 'drift': {
+      const conflicting = r.diff.drifts.filter((d) => d.conflict).map((d) => d.field);
+      const free = r.diff.drifts.filter((d) => !d.conflict).map((d) => d.field);
+      const out: Decision[] = [];
+      if (conflicting.length > 0) {
+        if (policy.conflict === 'integration-wins') free.push(...conflicting);
+        else if (policy.conflict === 'manual') {
+          out.push({
+            ...b, action: 'manual', reasonCode: r.fieldHistory === null ? 'PERSON_EDITED_AFTER_WINDOW' : 'PERSON_CHANGED_FIELDS',
+            reason: r.fieldHistory === null
+              ? `${who} edited the record after the window (no field history to tell which fields): review ${conflicting.join(', ')}.`
+              : `${who} changed ${conflicting.join(', ')} after the window (field history): keep the person's values or the events'.`,
+            changes: changesFor(r, conflicting, policy.rules), replay: [],
+          });
+        }
+        // salesforce-wins: the conflicting fields are left as Salesforce holds them.
+        if (free.length === 0) {
+          if (out.length === 0) out.push({ ...b, action: 'none', reasonCode: 'SALESFORCE_WINS', reason: `${who} changed ${conflicting.join(', ')} after the window and the policy keeps Salesforce's values.`, changes: [], replay: [] });
+          return out;
+        }
+        out.push({ ...b, action: 'patch', reasonCode: 'PATCH_BESIDE_CONFLICT', reason: `Patch ${free.join(', ')} to the events' values; ${conflicting.join(', ')} ${policy.conflict === 'manual' ? 'go to manual review' : policy.conflict === 'integration-wins' ? 'are overwritten by policy (integration-wins)' : 'keep Salesforce\'s values by policy'}.`, changes: changesFor(r, free, policy.rules), replay: [] });
+        return out;
+      }
+      const prefix = matchingPrefix(r, policy.rules);
+      if (prefix >= 0 && !r.events.slice(prefix).some((e) => e.op === 'delete')) {
+        const remaining = r.events.slice(prefix);
+        const steps = replaySteps(r.events, prefix, ownedSet, policy.coalesce, r.expected.fields);
+        const undelivered = remaining.every((e) => e.status !== 'delivered');
+        return [{
+          ...b, action: 'replay', reasonCode: undelivered ? 'LOST_EVENTS' : 'OUT_OF_ORDER',
+          reason: undelivered
+            ? `Salesforce holds the state after event ${r.events[prefix - 1]?.id ?? '(none)'}; the ${remaining.length} later event(s) failed or never got an answer: re-send them in order.`
+            : `Salesforce holds the state after event ${r.events[prefix - 1]?.id ?? '(none)'}: the later events were lost or overtaken by an older event delivered late; re-send them in order.`,
+          changes: changesFor(r, owned, policy.rules), replay: steps,
+        }];
+      }
+      const drifted = r.diff.drifts.map((d) => d.field);
+      const seenInEvents = drifted.some((f) => r.events.some((e) => Object.hasOwn(e.fields, f) && sameValue(e.fields[f] ?? null, r.actual.find((a) => !a.isDeleted)?.fields[f] ?? null, policy.rules[f])));
+      return [{
+        ...b, action: 'patch', reasonCode: seenInEvents ? 'HALF_APPLIED' : 'OVERWRITTEN_WITHOUT_EVENT',
+        reason: seenInEvents
+          ? `No prefix of the events matches Salesforce (a write was half applied): patch ${drifted.join(', ')} to the expected values.`
+          : `${drifted.join(', ')} hold values no event wrote (a deployment, a trigger or a person): patch them to the expected values.`,
+        changes: changesFor(r, drifted, policy.rules), replay: [],
+      }];
+    }
+  }
+}
+
+function lastDelete(events: readonly StoredEventRef[]): number {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i]!.op === 'delete') return i;
+  return -1;
+}

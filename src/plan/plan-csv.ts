@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify';
+import { csvCell } from '../domain/csv-safe.js';
+import type { PlanItem } from '../domain/plan.js';
+import { InputError } from '../errors.js';
+
+export const PLAN_CSV_COLUMNS = [
+  'plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'action', 'field', 'current_value', 'proposed_value',
+  'last_modified_by', 'last_modified_date', 'reason', 'decision', 'row_hash',
+] as const;
+
+/** The cells of a plan item's rows as written (neutralised), without decision and row hash. */
+export function planRows(planId: number, item: PlanItem): string[][] {
+  if (item.action === 'none') return [];
+  const common = (field: string, current: unknown, target: unknown) =>
+    [planId, item.itemId, item.object, item.externalId, item.sfId, item.action, field, current, target, item.lastModifiedById, item.lastModifiedDate, item.reason].map(csvCell);
+  if (item.changes.length === 0) return [common('', null, null)];
+  return item.changes.map((c) => common(c.field, c.current, c.target));
+}
+
+/** Binds a row's content: any edited cell other than `decision` changes it. */
+export function rowHash(cells: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 16);
+}
+
+/** Streams a plan as the admins' review CSV; `--excel` adds a UTF-8 byte-order mark. */
+export async function writePlanCsv(path: string, planId: number, items: AsyncIterable<PlanItem>, options: { excel?: boolean } = {}): Promise<number> {
+  const out = createWriteStream(path);
+  await new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (e) => reject(new InputError(`cannot write ${path}: ${e.message}`, { file: path, hint: 'check the --out path and that its folder exists' })));
+  });
+  if (options.excel) out.write('\uFEFF');
+  const csv = stringify({ header: true, columns: [...PLAN_CSV_COLUMNS] });
+  csv.pipe(out);
+  let rows = 0;
+  for await (const item of items) {
+    for (const cells of planRows(planId, item)) {
+      if (!csv.write([...cells, '', rowHash(cells)])) await new Promise((r) => csv.once('drain', r));
+      rows += 1;
+    }
+  }
+  csv.end();
+  await finished(out);
+  return rows;
+}
+
+export interface ReviewedRow {
+  line: number;
+  cells: string[];
+  decision: string;
+  rowHash: string;
+}
+
+/** Reads a reviewed CSV: any row order, CRLF or LF, with or without a BOM; anything else is an InputError. */
+export function readReviewedCsv(path: string): ReviewedRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read the reviewed CSV ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file: path });
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
+  } catch (error) {
+    throw new InputError(`${path} is not a readable CSV: ${(error as Error).message}`, { file: path, hint: 'export the plan again with "sf-reconcile plan export", change only the decision column, save as CSV' });
+  }
+  const [header, ...rows] = records;
+  if (header === undefined || header.join(',') !== PLAN_CSV_COLUMNS.join(',')) {
+    throw new InputError(`${path} is not a plan review CSV: its header must be ${PLAN_CSV_COLUMNS.join(',')}`, { file: path, hint: 'use the file written by "sf-reconcile plan export"' });
+  }
+  return rows.map((cells, i) => {
+    if (cells.length !== PLAN_CSV_COLUMNS.length) {
+      throw new InputError(`${path} line ${i + 2}: ${cells.length} cells instead of ${PLAN_CSV_COLUMNS.length} (a truncated or damaged file)`, { file: path, line: i + 2 });
+    }
+    return { line: i + 2, cells: cells.slice(0, 12), decision: cells[12]!.trim().toLowerCase(), rowHash: cells[13]! };
+  });
+}

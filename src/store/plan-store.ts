@@ -1,0 +1,160 @@
+import type { Kysely } from 'kysely';
+import type { PlanItem, PlanStatus } from '../domain/plan.js';
+import { UsageError } from '../errors.js';
+import { PlanHasher, type PlanHeader } from '../plan/hash-plan.js';
+import type { Database } from './schema/index.js';
+
+export interface PlanRecord extends PlanHeader {
+  hash: string;
+  totals: PlanTotals;
+  estimate: Record<string, unknown>;
+  parentPlanId: number | null;
+}
+
+export interface PlanTotals {
+  items: number;
+  byAction: Record<string, number>;
+  byObject: Record<string, Record<string, number>>;
+  fieldChanges: number;
+  writes: { upsert: number; update: number; delete: number };
+}
+
+export interface JournalEntry {
+  at: string;
+  by: string;
+  status: PlanStatus | 'note';
+  details: Record<string, unknown>;
+}
+
+export interface Approval {
+  by: string;
+  at: string;
+  planHash: string;
+  excludedItems: number[];
+  selfApproval: boolean;
+  forced: boolean;
+}
+
+/** Starts a plan: the header row; items follow, then `sealPlan` stores hash and totals. */
+export async function insertPlanHeader(db: Kysely<Database>, input: Omit<PlanHeader, 'id'> & { parentPlanId?: number | null }): Promise<number> {
+  const row = await db
+    .insertInto('plans')
+    .values({
+      incident_id: input.incidentId, snapshot_id: input.snapshotId, created_by: input.createdBy, created_at: input.createdAt,
+      config_hash: input.configHash, hash: null, totals_json: null, estimate_json: null, parent_plan_id: input.parentPlanId ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function insertPlanItems(db: Kysely<Database>, planId: number, items: readonly PlanItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < items.length; i += 500) {
+      await trx
+        .insertInto('plan_items')
+        .values(items.slice(i, i + 500).map((item) => ({ plan_id: planId, item_id: item.itemId, object: item.object, external_id: item.externalId, action: item.action, item_json: JSON.stringify(item) })))
+        .execute();
+    }
+  });
+}
+
+/** Completes creation: hash, totals, estimate, and the `created` journal entry, in one transaction. */
+export async function sealPlan(db: Kysely<Database>, planId: number, hash: string, totals: PlanTotals, estimate: Record<string, unknown>, by: string, at: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('plans').set({ hash, totals_json: JSON.stringify(totals), estimate_json: JSON.stringify(estimate) }).where('id', '=', planId).where('hash', 'is', null).execute();
+    await trx.insertInto('plan_journal').values({ plan_id: planId, at, by, status: 'created', details_json: JSON.stringify({ hash }) }).execute();
+  });
+}
+
+/** The plan, or a UsageError (exit 2). A plan whose creation never finished does not exist. */
+export async function getPlan(db: Kysely<Database>, planId: number): Promise<PlanRecord> {
+  const r = Number.isSafeInteger(planId) ? await db.selectFrom('plans').selectAll().where('id', '=', planId).where('hash', 'is not', null).executeTakeFirst() : undefined;
+  if (r === undefined) throw new UsageError(`there is no plan ${String(planId)}`, { code: 'PLAN_NOT_FOUND', hint: 'create one with "sf-reconcile plan create <incident>"' });
+  return {
+    id: r.id, incidentId: r.incident_id, snapshotId: r.snapshot_id, createdBy: r.created_by, createdAt: r.created_at, configHash: r.config_hash,
+    hash: r.hash!, totals: JSON.parse(r.totals_json ?? '{}') as PlanTotals, estimate: JSON.parse(r.estimate_json ?? '{}') as Record<string, unknown>, parentPlanId: r.parent_plan_id,
+  };
+}
+
+export async function listPlans(db: Kysely<Database>, filter: { status?: PlanStatus[] } = {}): Promise<(PlanRecord & { status: PlanStatus })[]> {
+  const rows = await db.selectFrom('plans').select('id').where('hash', 'is not', null).orderBy('id').execute();
+  const out: (PlanRecord & { status: PlanStatus })[] = [];
+  for (const r of rows) {
+    const plan = await getPlan(db, r.id);
+    const status = await planStatus(db, r.id);
+    if (filter.status === undefined || filter.status.includes(status)) out.push({ ...plan, status });
+  }
+  return out;
+}
+
+/** Items with an id above `afterItemId`, in id order. */
+export async function planItemsPage(db: Kysely<Database>, planId: number, afterItemId: number, limit: number): Promise<PlanItem[]> {
+  const rows = await db.selectFrom('plan_items').select('item_json').where('plan_id', '=', planId).where('item_id', '>', afterItemId).orderBy('item_id').limit(limit).execute();
+  return rows.map((r) => JSON.parse(r.item_json) as PlanItem);
+}
+
+export async function planItemsById(db: Kysely<Database>, planId: number, ids: readonly number[]): Promise<PlanItem[]> {
+  const out: PlanItem[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('plan_items').select('item_json').where('plan_id', '=', planId).where('item_id', 'in', ids.slice(i, i + 500)).orderBy('item_id').execute();
+    out.push(...rows.map((r) => JSON.parse(r.item_json) as PlanItem));
+  }
+  return out;
+}
+
+export async function* iteratePlanItems(db: Kysely<Database>, planId: number, pageSize = 2000): AsyncGenerator<PlanItem> {
+  let after = 0;
+  for (;;) {
+    const page = await planItemsPage(db, planId, after, pageSize);
+    for (const item of page) yield item;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.itemId;
+  }
+}
+
+/** Recomputes the hash from what is stored now: a changed item or header no longer matches. */
+export async function verifyPlanHash(db: Kysely<Database>, plan: PlanRecord): Promise<boolean> {
+  const hasher = new PlanHasher({ id: plan.id, incidentId: plan.incidentId, snapshotId: plan.snapshotId, createdBy: plan.createdBy, createdAt: plan.createdAt, configHash: plan.configHash });
+  for await (const item of iteratePlanItems(db, plan.id)) hasher.add(item);
+  return hasher.digest() === plan.hash;
+}
+
+export async function appendJournal(db: Kysely<Database>, planId: number, entry: Omit<JournalEntry, 'at'>, now: Date): Promise<void> {
+  await db.insertInto('plan_journal').values({ plan_id: planId, at: now.toISOString(), by: entry.by, status: entry.status, details_json: JSON.stringify(entry.details) }).execute();
+}
+
+export async function planJournal(db: Kysely<Database>, planId: number): Promise<JournalEntry[]> {
+  const rows = await db.selectFrom('plan_journal').selectAll().where('plan_id', '=', planId).orderBy('id').execute();
+  return rows.map((r) => ({ at: r.at, by: r.by, status: r.status as JournalEntry['status'], details: JSON.parse(r.details_json) as Record<string, unknown> }));
+}
+
+/** The current status: the last status-changing entry of the journal ('exported' keeps a plan reviewable). */
+export async function planStatus(db: Kysely<Database>, planId: number): Promise<PlanStatus> {
+  const rows = await db.selectFrom('plan_journal').select('status').where('plan_id', '=', planId).where('status', '!=', 'note').orderBy('id', 'desc').execute();
+  for (const r of rows) {
+    if (r.status === 'exported') continue; // exporting does not change what may happen next
+    return r.status as PlanStatus;
+  }
+  return 'created';
+}
+
+export async function recordApproval(db: Kysely<Database>, planId: number, approval: Approval): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('plan_approvals')
+      .values({ plan_id: planId, by: approval.by, at: approval.at, plan_hash: approval.planHash, excluded_items_json: JSON.stringify(approval.excludedItems), self_approval: approval.selfApproval ? 1 : 0, forced: approval.forced ? 1 : 0 })
+      .execute();
+    await trx
+      .insertInto('plan_journal')
+      .values({ plan_id: planId, at: approval.at, by: approval.by, status: 'approved', details_json: JSON.stringify({ planHash: approval.planHash, excludedItems: approval.excludedItems.length, selfApproval: approval.selfApproval, forced: approval.forced }) })
+      .execute();
+  });
+}
+
+export async function latestApproval(db: Kysely<Database>, planId: number): Promise<Approval | null> {
+  const r = await db.selectFrom('plan_approvals').selectAll().where('plan_id', '=', planId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (r === undefined) return null;
+  return { by: r.by, at: r.at, planHash: r.plan_hash, excludedItems: JSON.parse(r.excluded_items_json) as number[], selfApproval: r.self_approval === 1, forced: r.forced === 1 };
+}
