@@ -146,12 +146,16 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
         }];
       }
       const drifted = r.diff.drifts.map((d) => d.field);
-      const seenInEvents = drifted.some((f) => r.events.some((e) => Object.hasOwn(e.fields, f) && sameValue(e.fields[f] ?? null, r.actual.find((a) => !a.isDeleted)?.fields[f] ?? null, policy.rules[f])));
+      const current = r.actual.find((a) => !a.isDeleted)?.fields ?? {};
+      // A drifted field holding a value no event ever wrote was overwritten from elsewhere; otherwise some
+      // of the events' writes landed and others did not: a half-applied write.
+      const overwritten = drifted.filter((f) => (current[f] ?? null) !== null && !r.events.some((e) => Object.hasOwn(e.fields, f) && sameValue(e.fields[f] ?? null, current[f] ?? null, policy.rules[f])));
+      const seenInEvents = overwritten.length === 0;
       return [{
         ...b, action: 'patch', reasonCode: seenInEvents ? 'HALF_APPLIED' : 'OVERWRITTEN_WITHOUT_EVENT',
         reason: seenInEvents
           ? `No prefix of the events matches Salesforce (a write was half applied): patch ${drifted.join(', ')} to the expected values.`
-          : `${drifted.join(', ')} hold values no event wrote (a deployment, a trigger or a person): patch them to the expected values.`,
+          : `${overwritten.join(', ')} hold values no event wrote (a deployment, a trigger or a person): patch ${drifted.join(', ')} to the expected values.`,
         changes: changesFor(r, drifted, policy.rules), replay: [],
       }];
     }
