@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { LoadedConfig } from '../config/config.js';
+import type { PlanItem } from '../domain/plan.js';
+import { addToTotals } from '../plan/create-plan.js';
+import { estimatePlan } from '../plan/estimate.js';
+import { PlanHasher } from '../plan/hash-plan.js';
+import { latestOutcomes } from '../store/execution-store.js';
+import { getPlan, insertPlanHeader, insertPlanItems, iteratePlanItems, sealPlan, type PlanTotals } from '../store/plan-store.js';
+import type { Database } from '../store/schema/index.js';
+import type { ExecutorSalesforce } from './execute-plan.js';
+
+/**
+ * A new draft plan that restores the values the applied items replaced, only where Salesforce still holds
+ * what the execution wrote; the others (changed since, or deleted) become manual. It is approved and executed
+ * like any plan: nothing is written here.
+ */
+export async function createRollbackPlan(db: Kysely<Database>, salesforce: ExecutorSalesforce, config: LoadedConfig, planId: number, by: string, now: Date): Promise<{ planId: number; hash: string; totals: PlanTotals }> {
+  const parent = await getPlan(db, planId);
+  const latest = await latestOutcomes(db, planId);
+  const createdAt = now.toISOString();
+  const header = { incidentId: parent.incidentId, snapshotId: parent.snapshotId, createdBy: by, createdAt, configHash: config.hash };
+  const newId = await insertPlanHeader(db, { ...header, parentPlanId: planId });
+  const hasher = new PlanHasher({ id: newId, ...header });
+  const totals: PlanTotals = { items: 0, byAction: {}, byObject: {}, fieldChanges: 0, writes: { upsert: 0, update: 0, delete: 0 } };
+  const applied: PlanItem[] = [];
+  for await (const item of iteratePlanItems(db, planId)) {
+    const o = latest.get(item.itemId);
+    if (o?.state === 'applied' && item.changes.length + (item.action === 'delete' ? 1 : 0) > 0) applied.push({ ...item, sfId: o.sfId ?? item.sfId });
+  }
+  const out: PlanItem[] = [];
+  let next = 1;
+  const byObject = new Map<string, PlanItem[]>();
+  for (const item of applied) byObject.set(item.object, [...(byObject.get(item.object) ?? []), item]);
+  for (const [object, items] of byObject) {
+    for (let i = 0; i < items.length; i += 200) {
+      const chunk = items.slice(i, i + 200);
+      const fields = [...new Set(chunk.flatMap((c) => c.changes.map((x) => x.field)))];
+      const seen = await salesforce.observe(object, chunk[0]!.externalIdField, fields, { ids: chunk.flatMap((c) => (c.sfId ? [c.sfId] : [])), externalIds: [] });
+      for (const item of chunk) {
+        const record = item.sfId ? seen.byId.get(item.sfId) : undefined;
+        const live = record && !record.isDeleted ? record : undefined;
+        const base = { ...item, itemId: next++, replay: [], systemModstamp: live?.systemModstamp ?? null, lastModifiedById: live?.lastModifiedById ?? null, lastModifiedDate: null };
+        const holdsOurs = live !== undefined && item.action !== 'delete' && item.changes.every((c) => salesforce.equal(object, c.field, c.target, live.fields[c.field] ?? null));
+        const rollback: PlanItem = holdsOurs
+          ? { ...base, action: 'patch', reasonCode: 'ROLLBACK', reason: `Restore the values plan ${planId} replaced (item ${item.itemId}).`, changes: item.changes.map((c) => ({ field: c.field, current: c.target, target: c.current })) }
+          : { ...base, action: 'manual', reasonCode: 'ROLLBACK_CHANGED_SINCE', reason: item.action === 'delete' ? `Plan ${planId} deleted this record: restore it from the Recycle Bin if needed.` : `The record changed after plan ${planId} wrote it (or is gone): decide by hand.`, changes: item.changes.map((c) => ({ field: c.field, current: live?.fields[c.field] ?? null, target: c.current })) };
+        hasher.add(rollback);
+        addToTotals(totals, rollback);
+        out.push(rollback);
+      }
+    }
+  }
+  await insertPlanItems(db, newId, out);
+  const hash = hasher.digest();
+  const estimate = estimatePlan(totals.writes, { requestsPerSecond: config.config.limits.requestsPerSecond });
+  await sealPlan(db, newId, hash, totals, estimate as unknown as Record<string, unknown>, by, createdAt);
+  return { planId: newId, hash, totals };
+}

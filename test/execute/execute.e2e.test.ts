@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NO_PROGRESS } from '../../src/cli/progress.js';
+import { parseConfig, loadConfig } from '../../src/config/config.js';
+import { approvePlan } from '../../src/plan/approve-plan.js';
+import { createPlan } from '../../src/plan/create-plan.js';
+import { connectSalesforce, readCredentials } from '../../src/salesforce/index.js';
+import { scanIncident } from '../../src/scan/scan-incident.js';
+import { createIncident } from '../../src/store/incident-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { CLI, runCli, tempDir } from '../support/cli.js';
+import { event, storeEvents } from '../support/scenario.js';
+import { startTestOrg, type TestOrg } from '../support/simulator.js';
+
+const HOUR = 3600_000;
+const t = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+let org: TestOrg | undefined;
+afterEach(async () => {
+  await org?.stop();
+  org = undefined;
+});
+
+/** n drifted Accounts (patch) and m missing ones (replay), scanned, planned by carol, approved by dave. */
+async function approvedPlan(n: number, m = 0) {
+  org = await startTestOrg();
+  const dir = tempDir();
+  const db = join(dir, 'state.db');
+  const env = { ...org.env, SF_RECONCILE_DB: db };
+  org.sim.insertMany('Account', Array.from({ length: n }, (_, i) => ({ Name: `Old ${i}`, Billing_Id__c: `X-${i}`, Phone: null })));
+  const store = await openStore(db);
+  await storeEvents(store, [
+    ...Array.from({ length: n }, (_, i) => event({ externalId: `X-${i}`, time: t(1.5 * HOUR), fields: { Name: `New ${i}` } })),
+    ...Array.from({ length: m }, (_, i) => event({ externalId: `M-${i}`, time: t(1.5 * HOUR), status: 'failed', fields: { Name: `Missing ${i}` } })),
+  ]);
+  const config = { ...loadConfig(undefined, dir), config: parseConfig({ integrationUserIds: [org.sim.integrationUser.id] }, 'test') };
+  const salesforce = await connectSalesforce(readCredentials(org.env), { requestsPerSecond: 0, concurrency: 4, apiReserve: 0 });
+  const incident = await createIncident(store.db, { name: 'exec', from: t(2 * HOUR), to: t(HOUR), objects: null }, new Date());
+  await scanIncident({ db: store.db, salesforce, config: config.config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
+  const plan = await createPlan({ db: store.db, config, now: () => new Date() }, incident.id, 'carol');
+  await approvePlan(store.db, plan.planId, { by: 'dave', allowSelfApproval: false, force: false }, new Date());
+  await store.close();
+  const cli = (args: string[]) => runCli(args, { cwd: dir, env, timeoutMs: 120_000 });
+  return { dir, db, env, planId: plan.planId, cli, sim: org.sim };
+}
+
+const names = (o: TestOrg['sim']) => new Map(o.records('Account').filter((r) => r.IsDeleted !== true).map((r) => [String(r.Billing_Id__c), String(r.Name)]));
+
+describe('plan execute', () => {
+  it('runs an approved plan with a canary, writes each item once in batches of 200, and verifies', async () => {
+    const { planId, cli, sim } = await approvedPlan(450, 5);
+    const before = sim.apiCallCount();
+    const r = await cli(['plan', 'execute', String(planId), '--canary', '10', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { applied: number; failed: number; stale: number; canary: { held: boolean } };
+    expect(summary).toMatchObject({ applied: 455, failed: 0, stale: 0, canary: { items: 10, held: true } });
+    const n = names(sim);
+    expect(n.get('X-0')).toBe('New 0');
+    expect(n.get('X-449')).toBe('New 449');
+    expect(n.get('M-4')).toBe('Missing 4');
+    const writes = sim.requests().slice(before).filter((q) => q.path.includes('/composite/sobjects') && q.method === 'PATCH');
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(10 / 200) + Math.ceil(440 / 200) + 1 + 1); // canary + patches + replays
+    const verify = await cli(['plan', 'verify', String(planId), '--json']);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ residualDrift: 0, checked: 455 });
+    const again = await cli(['plan', 'execute', String(planId)]);
+    expect(again.code).toBe(2); // completed: not runnable again
+  });
+
+  it('never overwrites a record a person edited after the plan (stale), and verify exits 3 on residual drift', async () => {
+    const { planId, cli, sim, dir } = await approvedPlan(5);
+    const alice = await org!.connAs('alice@sim.example');
+    const [rec] = (await alice.query<{ Id: string }>("SELECT Id FROM Account WHERE Billing_Id__c = 'X-2'")).records;
+    await alice.sobject('Account').update({ Id: rec!.Id, Name: 'Alice fixed it' });
+    const r = await cli(['plan', 'execute', String(planId), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ applied: 4, stale: 1 });
+    expect(names(sim).get('X-2')).toBe('Alice fixed it');
+    // Someone reverts an applied record: verify finds it.
+    const [rec3] = (await alice.query<{ Id: string }>("SELECT Id FROM Account WHERE Billing_Id__c = 'X-3'")).records;
+    await alice.sobject('Account').update({ Id: rec3!.Id, Name: 'Old 3' });
+    const v = await cli(['plan', 'verify', String(planId), '--out', 'residual.csv']);
+    expect(v.code).toBe(3);
+    expect(readFileSync(join(dir, 'residual.csv'), 'utf8')).toMatch(/X-3,.*Name,New 3,Old 3,differs/);
+  });
+
+  it('records validation-rule rejections per item, goes on, and exports them; pauses (75) on a 503 storm and resumes', async () => {
+    const { planId, cli, sim, dir } = await approvedPlan(30);
+    sim.setFaults({ validationRules: [{ object: 'Account', field: 'Name', pattern: '^New 1\\d$', message: 'Name is locked by a rule' }] });
+    const first = await cli(['plan', 'execute', String(planId), '--batch-size', '10', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ applied: 20, failed: 10 });
+    const exported = await cli(['plan', 'export', String(planId), '--failed', '--out', 'failed.csv']);
+    expect(exported.code).toBe(0);
+    const failed = readFileSync(join(dir, 'failed.csv'), 'utf8').trim().split('\n');
+    expect(failed).toHaveLength(11);
+    expect(failed[1]).toMatch(/FIELD_CUSTOM_VALIDATION_EXCEPTION,Name is locked by a rule/);
+
+    const second = await approvedPlan(30);
+    second.sim.setFaults({ unavailable: [{ from: 3, count: 50 }] });
+    const paused = await second.cli(['plan', 'execute', String(second.planId), '--batch-size', '10']);
+    expect(paused.code).toBe(75);
+    expect(paused.stderr).toMatch(/paused|unavailable/i);
+    expect(paused.stderr).toMatch(/run .*again|run the same command again/);
+    second.sim.setFaults({});
+    const resumed = await second.cli(['plan', 'execute', String(second.planId), '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(names(second.sim).get('X-29')).toBe('New 29');
+    const verify = await second.cli(['plan', 'verify', String(second.planId)]);
+    expect(verify.code).toBe(0);
+  });
+
+  it('refuses plans that are not approved, were changed after approval, or are held by another executor', async () => {
+    const { planId, cli, db } = await approvedPlan(3);
+    const sqlite = new BetterSqlite3(db);
+    sqlite.prepare('INSERT INTO plan_leases (plan_id, holder, expires_at) VALUES (?, ?, ?)').run(planId, 'other-host:1', new Date(Date.now() + 60_000).toISOString());
+    const leased = await cli(['plan', 'execute', String(planId)]);
+    expect([leased.code, leased.stderr.split('\n')[0]]).toEqual([2, expect.stringContaining('is being executed by other-host:1') as unknown as string]);
+    sqlite.prepare('DELETE FROM plan_leases').run();
+    sqlite.prepare("UPDATE plan_items SET item_json = replace(item_json, 'New 1', 'Evil') WHERE plan_id = ?").run(planId);
+    sqlite.close();
+    const tampered = await cli(['plan', 'execute', String(planId)]);
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toMatch(/stored hash no longer matches/);
+    const draft = await cli(['plan', 'create', '1', '--by', 'carol', '--json']);
+    const draftId = (JSON.parse(draft.stdout) as { planId: number }).planId;
+    const notApproved = await cli(['plan', 'execute', String(draftId)]);
+    expect([notApproved.code, notApproved.stderr.split('\n')[0]]).toEqual([2, `error: plan ${draftId} is created; only an approved plan can be executed`]);
+  });
+
+  it('--dry-run reads and batches without writing; --all-approved runs what is approved; rollback makes a draft that restores', async () => {
+    const { planId, cli, sim } = await approvedPlan(12);
+    const dry = await cli(['plan', 'execute', String(planId), '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ status: 'dry-run', wouldSend: [{ kind: 'update', object: 'Account', records: 12 }] });
+    expect(names(sim).get('X-0')).toBe('Old 0');
+    const all = await cli(['plan', 'execute', '--all-approved', '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(names(sim).get('X-0')).toBe('New 0');
+    const rb = await cli(['plan', 'rollback', String(planId), '--by', 'carol', '--json']);
+    expect(rb.code, rb.stderr).toBe(0);
+    const rollback = JSON.parse(rb.stdout) as { planId: number; totals: { byAction: Record<string, number> } };
+    expect(rollback.totals.byAction).toEqual({ patch: 12 });
+    expect((await cli(['plan', 'approve', String(rollback.planId), '--by', 'dave'])).code).toBe(0);
+    expect((await cli(['plan', 'execute', String(rollback.planId)])).code).toBe(0);
+    expect(names(sim).get('X-0')).toBe('Old 0');
+  });
+
+  it('survives SIGKILL at random moments: resumed each time, Salesforce ends at the targets, no write applied twice differently', async () => {
+    const { planId, env, dir, sim } = await approvedPlan(600);
+    sim.setFaults({ latencyMs: 15 });
+    let kills = 0;
+    for (let round = 0; round < 40 && kills < 20; round++) {
+      const child = spawn(process.execPath, [CLI, 'plan', 'execute', String(planId), '--batch-size', '20'], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      const delay = 250 + ((round * 7919) % 700);
+      const code = await Promise.race([exited, new Promise<'kill'>((r) => setTimeout(() => r('kill'), delay))]);
+      if (code === 'kill') {
+        child.kill('SIGKILL');
+        await exited;
+        kills += 1;
+        // The dead executor's lease must expire before the next run: make it expire now.
+        const sqlite = new BetterSqlite3(join(dir, 'state.db'));
+        sqlite.prepare('UPDATE plan_leases SET expires_at = ?').run(new Date(0).toISOString());
+        sqlite.close();
+        continue;
+      }
+      if (code === 0) break;
+    }
+    expect(kills).toBeGreaterThanOrEqual(20);
+    sim.setFaults({});
+    const final = await runCli(['plan', 'execute', String(planId), '--json'], { cwd: dir, env, timeoutMs: 120_000 });
+    expect([0, 2]).toContain(final.code); // 2 when the last killed-or-not run had already completed it
+    const n = names(sim);
+    for (let i = 0; i < 600; i++) expect(n.get(`X-${i}`)).toBe(`New ${i}`);
+    // Every write request's records: an item's record written again only with the same values (idempotent).
+    const sqlite = new BetterSqlite3(join(dir, 'state.db'), { readonly: true });
+    const applied = sqlite.prepare("SELECT item_id, count(DISTINCT sf_id) AS ids FROM execution_item_outcomes WHERE plan_id = ? AND state = 'applied' GROUP BY item_id").all(planId) as { ids: number }[];
+    sqlite.close();
+    expect(applied).toHaveLength(600);
+    expect(applied.every((a) => a.ids === 1)).toBe(true);
+  }, 240_000);
+});
