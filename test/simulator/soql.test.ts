@@ -72,3 +72,19 @@ describe('string literal escapes', () => {
     await expect(billingIds("Name = 'a\\u12'")).rejects.toMatchObject({ errorCode: 'MALFORMED_QUERY' });
   });
 });
+
+describe('queries of one shape (the parse is shared)', () => {
+  it('answers each with its own literals, escaped or not', async () => {
+    const shape = (key: string) => billingIds(`Billing_Id__c = '${key}' AND Name != 'it\\'s'`);
+    expect(await shape('B-1001')).toEqual(['B-1001']);
+    expect(await shape('B-1002')).toEqual(['B-1002']);
+    expect(await shape("nobody\\'s")).toEqual([]);
+  });
+
+  it('reports a malformed query with the caller\'s own text, not the shared shape', async () => {
+    const error = await billingIds("Name = 'Wheelworks' AND").then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ errorCode: 'MALFORMED_QUERY' });
+    expect(String((error as Error).message)).not.toContain('~sim~');
+  });
+});
+
