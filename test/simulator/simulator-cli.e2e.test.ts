@@ -1,25 +1,20 @@
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli, tempDir } from '../support/cli.js';
+import { runCli, tempDir } from '../support/cli.js';
+import { startSimulatorProcess } from '../support/simulator.js';
 
 describe('sf-reconcile simulator start', () => {
   it('prints its URL and users as JSON, serves OAuth, and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, [CLI, 'simulator', 'start', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    for (let i = 0; i < 100 && !out.trim().endsWith('}'); i++) await new Promise((r) => setTimeout(r, 50));
-    const info = JSON.parse(out) as { url: string; users: { username: string; password: string; integration: boolean }[]; env: Record<string, string> };
+    const sim = await startSimulatorProcess();
+    const { info } = sim;
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const user = info.users.find((u) => u.integration)!;
     const body = new URLSearchParams({ grant_type: 'password', client_id: info.env.SF_CLIENT_ID!, client_secret: info.env.SF_CLIENT_SECRET!, username: user.username, password: user.password });
     const token = (await (await fetch(`${info.url}/services/oauth2/token`, { method: 'POST', body })).json()) as { access_token: string; instance_url: string };
     expect(token.instance_url).toBe(info.url);
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(code).toBe(0);
+    expect(await sim.stop()).toBe(0);
   });
 
   it('exits 2 naming the port when it is already in use', async () => {

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import jsforce from 'jsforce';
 import { startSimulator, type FaultSpec, type Seed, type Simulator, type SimulatorUser } from '../../src/simulator/index.js';
+import { CLI } from './cli.js';
 
 export const API_VERSION = '60.0';
 
@@ -45,5 +47,50 @@ export async function startTestOrg(options: { seed?: Seed; faults?: FaultSpec; n
       SF_CLIENT_SECRET: sim.clientSecret,
     },
     stop: () => sim.stop(),
+  };
+}
+
+/** What `sf-reconcile simulator start --json` prints. */
+export interface SimulatorStartInfo {
+  url: string;
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+  users: { id: string; username: string; password: string; name: string; integration: boolean }[];
+  env: Record<string, string>;
+}
+
+/** `sf-reconcile simulator start --json ...args` as a subprocess (the built CLI), once it has printed its details. */
+export async function startSimulatorProcess(args: string[] = []): Promise<{
+  info: SimulatorStartInfo;
+  /** An access token for the integration user, through the OAuth password grant. */
+  accessToken(): Promise<string>;
+  /** Sends SIGINT and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}> {
+  const child = spawn(process.execPath, [CLI, 'simulator', 'start', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  for (let i = 0; i < 200 && !out.trim().endsWith('}') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+  if (!out.trim().endsWith('}')) {
+    child.kill('SIGKILL');
+    throw new Error(`simulator start printed no details (stderr: ${err.trim()})`);
+  }
+  const info = JSON.parse(out) as SimulatorStartInfo;
+  return {
+    info,
+    accessToken: async () => {
+      const user = info.users.find((u) => u.integration)!;
+      const body = new URLSearchParams({ grant_type: 'password', client_id: info.clientId, client_secret: info.clientSecret, username: user.username, password: user.password });
+      const res = await fetch(`${info.loginUrl}/services/oauth2/token`, { method: 'POST', body });
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+    stop: () => {
+      child.kill('SIGINT');
+      return closed;
+    },
   };
 }
