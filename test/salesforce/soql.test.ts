@@ -44,12 +44,12 @@ describe('chunkInQueries', () => {
 
 describe('takeSlot', () => {
   it('spaces requests so no 1-second window holds more than the rate', () => {
-    let state = { nextAt: 0 };
+    let state: { nextAt: number; recent: number[] } = { nextAt: 0, recent: [] };
     const sent: number[] = [];
     let now = 0;
     for (let i = 0; i < 200; i++) {
       now += (i * 7919) % 13; // bursty arrivals
-      const r = takeSlot(state, now, 1000 / 20);
+      const r = takeSlot(state, now, 1000 / 20, 20);
       state = r.state;
       sent.push(now + r.waitMs);
     }

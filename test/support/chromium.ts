@@ -56,8 +56,8 @@ export async function openInChromium(url: string, selectors: readonly string[]):
     listeners.push((msg) => {
       if (msg.sessionId !== sessionId) return;
       if (msg.method === 'Runtime.exceptionThrown') consoleErrors.push(JSON.stringify(msg.params));
-      if (msg.method === 'Runtime.consoleAPICalled' && msg.params?.type === 'error') consoleErrors.push(JSON.stringify(msg.params.args));
-      if (msg.method === 'Log.entryAdded' && (msg.params?.entry as { level?: string })?.level === 'error') consoleErrors.push(JSON.stringify(msg.params.entry));
+      if (msg.method === 'Runtime.consoleAPICalled' && msg.params?.type === 'error') consoleErrors.push(JSON.stringify(msg.params?.args));
+      if (msg.method === 'Log.entryAdded' && (msg.params?.entry as { level?: string })?.level === 'error') consoleErrors.push(JSON.stringify(msg.params?.entry));
       if (msg.method === 'Page.loadEventFired') loaded();
     });
     await send('Runtime.enable', {}, sessionId);
