@@ -18,6 +18,8 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Daily API allocation (default 100,000; a fault spec's dailyApiLimit overrides it). */
   dailyApiLimit?: number;
+  /** How many of the latest calls requests() keeps (default 100,000): the log stays bounded in a long run. */
+  requestLogLimit?: number;
 }
 
 export interface RequestLogEntry {
@@ -48,7 +50,9 @@ export interface Simulator {
   users: SimulatorUser[];
   integrationUser: SimulatorUser;
   stop(): Promise<void>;
+  /** The latest calls (up to requestLogLimit), oldest first. */
   requests(): RequestLogEntry[];
+  /** Calls counted against the daily API allocation since start or reset(), as Salesforce counts them. */
   apiCallCount(): number;
   /** Live and deleted rows of an object (datetimes as ISO `Z`), for assertions. */
   records(object: string): Row[];
@@ -145,6 +149,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultEngine();
   let org!: Org;
   let log: RequestLogEntry[] = [];
+  const logLimit = options.requestLogLimit ?? 100_000;
+  /** Counted calls since start or reset(), whatever the log still holds. */
+  let apiCalls = 0;
+  const logEntry = (entry: RequestLogEntry) => {
+    log.push(entry);
+    if (log.length > 2 * logLimit) log = log.slice(-logLimit); // trimmed in batches: rare, and O(limit)
+  };
   let apiUsed = 0;
   let counter = 0;
   const tokens = new Map<string, { userId: string; expired: boolean }>();
@@ -807,7 +818,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const entry: RequestLogEntry = { time: new Date(now()).toISOString(), userId: null, method, path, status: 0, counted: false };
     const finish = (result: ApiResult, headers: Record<string, string> = {}) => {
       entry.status = result.status;
-      log.push(entry);
+      logEntry(entry);
       send(res, result, headers);
     };
 
@@ -858,13 +869,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return finish(fail(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), { 'Sforce-Limit-Info': limitInfo() });
     }
     apiUsed += 1;
+    apiCalls += 1;
     entry.counted = true;
     const fault = faults.nextRequest();
     const delay = faults.delayMs();
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (fault.kind === 'drop') {
       entry.status = 0;
-      log.push(entry);
+      logEntry(entry);
       req.socket.destroy();
       return;
     }
@@ -888,7 +900,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault.kind === 'dropResponse') {
       // Done, but the answer is lost: status 0 in the log, as for any request that got no response.
       entry.status = 0;
-      log.push(entry);
+      logEntry(entry);
       req.socket.destroy();
       return;
     }
@@ -925,12 +937,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-    requests: () => [...log],
-    apiCallCount: () => log.filter((e) => e.counted).length,
+    requests: () => log.slice(-logLimit),
+    apiCallCount: () => apiCalls,
     records: (object) => [...org.rows(object).values()].map((r) => ({ ...r })),
     reset: () => {
       loadSeed();
       log = [];
+      apiCalls = 0;
       apiUsed = 0;
       cursors.clear();
       queryJobs.clear();
