@@ -108,6 +108,7 @@ const MAX_URI = 16_384;
 const MAX_COLLECTION = 200;
 const DEFAULT_BATCH = 2000;
 const BULK_PAGE = 10_000;
+const MAX_JOBS = 200;
 
 function errorBody(errorCode: string, message: string, fields?: string[]): unknown[] {
   return [{ message, errorCode, ...(fields && fields.length > 0 ? { fields } : {}) }];
@@ -409,6 +410,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   // ---------------------------------------------------------------- bulk 2.0
+  /** Jobs hold their rows or CSV: the oldest go once 200 are kept (Salesforce deletes them after 7 days). */
+  const keepJob = <J extends { id: string }>(jobs: Map<string, J>, job: J) => {
+    jobs.set(job.id, job);
+    if (jobs.size > MAX_JOBS) jobs.delete(jobs.keys().next().value!);
+  };
   const jobInfo = (job: QueryJob | IngestJob): Record<string, unknown> => {
     const base = {
       id: job.id,
@@ -707,7 +713,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           rows: runQuery(org, q, json.operation === 'queryAll'), createdById: user.id, createdDate: new Date(now()).toISOString(),
           state: 'UploadComplete', version,
         };
-        queryJobs.set(job.id, job);
+        keepJob(queryJobs, job);
         return { status: 200, body: jobInfo(job) };
       }
       const job = queryJobs.get(b ?? '');
@@ -753,7 +759,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           id: nextId('750'), object: object.name, operation, externalIdFieldName: typeof json.externalIdFieldName === 'string' ? json.externalIdFieldName : null,
           state: 'Open', createdById: user.id, createdDate: new Date(now()).toISOString(), data: [], results: null, processed: 0, failedCount: 0, version,
         };
-        ingestJobs.set(job.id, job);
+        keepJob(ingestJobs, job);
         return { status: 200, body: jobInfo(job) };
       }
       const job = ingestJobs.get(b ?? '');

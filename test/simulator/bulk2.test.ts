@@ -33,6 +33,13 @@ describe('query jobs', () => {
     expect(all).toEqual([{ Id: id, IsDeleted: 'true' }]);
   });
 
+  it('keeps the latest 200 jobs: an older one is gone (404), as Salesforce deletes old jobs', async () => {
+    const create = () => org.conn.request<{ id: string }>({ method: 'POST', url: '/jobs/query', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'query', query: 'SELECT Id FROM Account LIMIT 1' }) });
+    const first = await create();
+    for (let i = 0; i < 200; i++) await create();
+    await expect(org.conn.request(`/jobs/query/${first.id}`)).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
+  });
+
   it('refuses an invalid query when the job is created', async () => {
     await expect(org.conn.bulk2.query('SELECT Nope__c FROM Account')).rejects.toThrow(/No such column 'Nope__c'/);
   });
