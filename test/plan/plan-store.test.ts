@@ -51,7 +51,7 @@ describe('plan store', () => {
     const { id, hash } = await storePlan(many(3));
     await sealPlan(store.db, id, 'f'.repeat(64), totals, {}, 'mallory', header.createdAt);
     expect((await getPlan(store.db, id)).hash).toBe(hash);
-    store.sqlite.prepare("UPDATE plan_items SET item_json = replace(item_json, 'Acme', 'Acne') WHERE plan_id = ? AND item_id = 2").run(id);
+    store.sqlite!.prepare("UPDATE plan_items SET item_json = replace(item_json, 'Acme', 'Acne') WHERE plan_id = ? AND item_id = 2").run(id);
     expect(await verifyPlanHash(store.db, await getPlan(store.db, id))).toBe(false);
   });
 
