@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The event store. `events` is append-only: identity (source, event_id), provenance (batch, file, line),
- * A re-sent event with the same identity is a harmless
- * duplicate when its content matches the stored one, and is quarantined as a conflict when it does not. `ingest_batches`: one row per
- * file ingested, with its running counts. `quarantine`: every rejected input line with its reason.
+ * The event store. `events` is append-only: identity (source, event_id), provenance (batch, file, line).
+ * A re-sent event with the same identity is a harmless duplicate when its content matches the stored one,
+ * and is quarantined as a conflict when it does not. `ingest_batches`: one row per file ingested, with its
+ * running counts. `quarantine`: every rejected input line with its reason, once per (file, line, content).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -53,6 +53,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('at', 'text', (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .execute();
   await db.schema.createIndex('quarantine_batch').on('quarantine').column('batch_id').execute();
+  // A re-ingest looks up (file, line) to avoid storing the same rejected line twice.
+  await db.schema.createIndex('quarantine_line').on('quarantine').columns(['file', 'line']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -19,7 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (files: string[], opts: { format?: InputFormat; source?: string }) => {
       const store = await ctx.store();
       const result = await ingestFiles(
-        { store, now: () => new Date(), progress: ctx.progress(), stdin: ctx.stdin },
+        { store, now: () => new Date(), progress: ctx.progress(), stdin: ctx.stdin, signal: ctx.abort.signal },
         files,
         { ...(opts.format ? { format: opts.format } : {}), ...(opts.source ? { source: opts.source } : {}) },
       );

@@ -1,42 +1,32 @@
-import { isUtf8 } from 'node:buffer';
-import { createReadStream, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { parse as parseCsvSync } from 'csv-parse/sync';
-import type { IntegrationEvent } from '../domain/event.js';
-import { InputError, UsageError } from '../errors.js';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InputError, PausedError, UsageError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
-import {
-  appendChunk,
-  createIngestBatch,
-  finishIngestBatch,
-  QUARANTINE_RAW_LIMIT,
-  type ChunkCounts,
-  type EventToStore,
-  type QuarantineEntry,
-} from '../store/event-store.js';
+import { appendPackedChunk, createIngestBatch, finishIngestBatch, type ChunkCounts } from '../store/event-store.js';
 import type { Store } from '../store/open-store.js';
-import {
-  checkCsvHeader,
-  detectFormat,
-  parseCanonicalLine,
-  parseCloudEventLine,
-  parseCsvRecord,
-  type InputFormat,
-  type LineResult,
-} from './parse-line.js';
+import { openInput } from './open-input.js';
+import { CHUNK_LINES, InputParser, MAX_LINE_BYTES, type ParsedChunk } from './parse-input.js';
+import type { InputFormat } from './parse-line.js';
+import type { ParseWorkerData, ParseWorkerMessage, SerializedError } from './parse-worker.js';
 
-/** Lines longer than this are quarantined without being buffered whole. */
-export const MAX_LINE_BYTES = 1024 * 1024;
-/** Lines per transaction: large enough to amortise commits, small enough to bound memory. */
-export const CHUNK_LINES = 5000;
+export { CHUNK_LINES, MAX_LINE_BYTES };
+
+/** Inputs at least this large are parsed on a worker thread; below it, starting the thread costs more than it saves. */
+export const WORKER_MIN_BYTES = 1024 * 1024;
+/** Chunks the parser thread may have ready before the writer stores them: the overlap, and the memory bound. */
+const MAX_AHEAD = 2;
+// The compiled worker; absent when running from TypeScript sources (vitest), where parsing stays in-process.
+const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
 
 export interface IngestDeps {
   store: Store;
   now(): Date;
   progress(label: string, total?: number): Progress;
   stdin: NodeJS.ReadableStream;
+  /** SIGINT/SIGTERM: stop after the chunk being stored (exit 75); a rerun completes the file. */
+  signal?: AbortSignal;
 }
 
 export interface FileResult extends ChunkCounts {
@@ -50,93 +40,8 @@ export interface IngestOptions {
   format?: InputFormat;
   /** Default source for events without one (else the file's base name, or `stdin`). */
   source?: string;
-}
-
-/** One physical line's bytes (without the newline), or a marker that it was too long. */
-interface RawLine {
-  line: number;
-  bytes: Buffer;
-  tooLong: boolean;
-}
-
-/** Splits a byte stream into lines with bounded memory; a line over MAX_LINE_BYTES is cut and flagged. */
-async function* readLines(stream: AsyncIterable<Buffer>): AsyncGenerator<RawLine> {
-  let parts: Buffer[] = [];
-  let partBytes = 0;
-  let tooLong = false;
-  let line = 0;
-  const flush = (): RawLine => {
-    line += 1;
-    let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partBytes);
-    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
-    const out = { line, bytes, tooLong };
-    parts = [];
-    partBytes = 0;
-    tooLong = false;
-    return out;
-  };
-  for await (const chunk of stream) {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      const end = nl === -1 ? chunk.length : nl;
-      if (end > start) {
-        if (partBytes + (end - start) > MAX_LINE_BYTES) {
-          // Keep only a prefix for the quarantine; drop the rest of this line as it streams by.
-          if (!tooLong) {
-            const room = Math.max(0, QUARANTINE_RAW_LIMIT - partBytes);
-            parts.push(Buffer.from(chunk.subarray(start, start + room)));
-            partBytes += room;
-          }
-          tooLong = true;
-        } else if (!tooLong) {
-          parts.push(chunk.subarray(start, end));
-          partBytes += end - start;
-        }
-      }
-      if (nl === -1) break;
-      yield flush();
-      start = nl + 1;
-    }
-    // Parts may point into `chunk`; copy them so the stream can reuse its buffer.
-    if (parts.length > 0) {
-      const joined = Buffer.concat(parts, partBytes);
-      parts = [joined];
-    }
-  }
-  if (partBytes > 0 || tooLong) yield flush();
-}
-
-/** Opens a file or stdin and transparently gunzips it when it starts with gzip's magic bytes. */
-async function openInput(path: string, stdin: NodeJS.ReadableStream): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean }> {
-  const raw: Readable = path === '-' ? (stdin as Readable) : createReadStream(path, { highWaterMark: 1 << 20 });
-  const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const first = await iterator.next();
-  const firstChunk = first.done === true ? Buffer.alloc(0) : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
-  const rest = new PassThrough({ highWaterMark: 1 << 20 });
-  void (async () => {
-    try {
-      rest.write(firstChunk);
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done === true) break;
-        if (!rest.write(next.value)) await new Promise((r) => rest.once('drain', r));
-      }
-      rest.end();
-    } catch (error) {
-      rest.destroy(error as Error);
-    }
-  })();
-  const gzip = firstChunk.length >= 2 && firstChunk[0] === 0x1f && firstChunk[1] === 0x8b;
-  if (!gzip) return { stream: rest, gzip };
-  const gunzip = createGunzip();
-  rest.pipe(gunzip);
-  rest.on('error', (e) => gunzip.destroy(e));
-  return { stream: gunzip, gzip };
-}
-
-function rawText(bytes: Buffer): string {
-  return bytes.subarray(0, QUARANTINE_RAW_LIMIT).toString('utf8');
+  /** Parse on a worker thread: `auto` (default) for stdin and inputs of WORKER_MIN_BYTES or more. */
+  thread?: 'auto' | 'worker' | 'main';
 }
 
 /** Checks every input before anything is written, so a missing file records no batch at all. */
@@ -162,108 +67,139 @@ export function checkInputs(paths: readonly string[]): void {
   }
 }
 
+/** A parsed input: whether it was gzip, then its chunks in order. */
+interface ParsedInput {
+  gzip: boolean;
+  chunks: AsyncGenerator<ParsedChunk>;
+}
+
+/** Parses on this thread: small inputs, and runs from TypeScript sources. */
+async function parseHere(path: string, stdin: NodeJS.ReadableStream, data: ParseWorkerData): Promise<ParsedInput> {
+  const input = await openInput(path, stdin);
+  async function* chunks(): AsyncGenerator<ParsedChunk> {
+    const ready: ParsedChunk[] = [];
+    const parser = new InputParser(data.parser, (chunk) => ready.push(chunk));
+    for await (const bytes of input.chunks) {
+      parser.write(bytes);
+      while (ready.length > 0) yield ready.shift()!;
+    }
+    parser.end();
+    while (ready.length > 0) yield ready.shift()!;
+  }
+  return { gzip: input.gzip, chunks: chunks() };
+}
+
+function rebuildError(e: SerializedError): Error {
+  if (e.reconcile !== undefined) {
+    const r = e.reconcile;
+    return new InputError(e.message, { code: r.code, ...(r.hint ? { hint: r.hint } : {}), ...(r.file ? { file: r.file } : {}), ...(r.line ? { line: r.line } : {}) });
+  }
+  const error = new Error(`ingest parser thread: ${e.message}`);
+  if (e.stack !== undefined) error.stack = e.stack;
+  return error;
+}
+
+/** Parses on a worker thread, which runs ahead of the writer by at most MAX_AHEAD chunks. */
+async function parseOnWorker(path: string, stdin: NodeJS.ReadableStream, data: ParseWorkerData): Promise<ParsedInput> {
+  const worker = new Worker(WORKER_URL, { workerData: data, stdin: path === '-', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  if (path === '-' && worker.stdin !== null) stdin.pipe(worker.stdin);
+  const queue: ParseWorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  let exited = false;
+  const push = (m: ParseWorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  };
+  worker.on('message', push);
+  worker.on('error', (error) => push({ kind: 'error', error: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } }));
+  worker.on('exit', () => {
+    exited = true;
+    wake?.();
+  });
+  const next = async (): Promise<ParseWorkerMessage> => {
+    while (queue.length === 0) {
+      if (exited) return { kind: 'error', error: { message: 'stopped before the end of the input' } };
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+    return queue.shift()!;
+  };
+  const stop = () => {
+    if (path === '-' && worker.stdin !== null) stdin.unpipe(worker.stdin);
+    void worker.terminate();
+  };
+  const opened = await next();
+  if (opened.kind !== 'opened') {
+    stop();
+    throw opened.kind === 'error' ? rebuildError(opened.error) : new Error(`ingest parser thread: unexpected ${opened.kind}`);
+  }
+  async function* chunks(): AsyncGenerator<ParsedChunk> {
+    try {
+      for (;;) {
+        const m = await next();
+        if (m.kind === 'end') return;
+        if (m.kind === 'error') throw rebuildError(m.error);
+        if (m.kind !== 'chunk') continue;
+        yield m.chunk;
+        worker.postMessage('ack'); // stored: the parser may run ahead again
+      }
+    } finally {
+      stop();
+    }
+  }
+  return { gzip: opened.gzip, chunks: chunks() };
+}
+
 /** Ingests one file (or `-`): every line is stored, counted as a duplicate, or quarantined with a reason. */
 export async function ingestFile(deps: IngestDeps, path: string, options: IngestOptions = {}): Promise<FileResult> {
-  let input: Awaited<ReturnType<typeof openInput>>;
-  try {
-    input = await openInput(path, deps.stdin);
-  } catch (error) {
-    throw new InputError(`cannot read ${path}: ${(error as Error).message}`, { code: 'INPUT_UNREADABLE', file: path });
-  }
   const fileLabel = path === '-' ? 'stdin' : path;
-  const defaultSource = options.source ?? (path === '-' ? 'stdin' : basename(path));
-  const totalBytes = path === '-' || input.gzip ? undefined : statSync(path).size;
-  const progress = deps.progress(`ingest ${basename(fileLabel)}`, totalBytes);
+  const size = path === '-' ? undefined : statSync(path).size;
+  const data: ParseWorkerData = {
+    path,
+    parser: {
+      file: fileLabel,
+      defaultSource: options.source ?? (path === '-' ? 'stdin' : basename(path)),
+      ...(options.format === undefined ? {} : { format: options.format }),
+    },
+    maxAhead: MAX_AHEAD,
+  };
+  const thread = options.thread ?? 'auto';
+  const worker = thread === 'worker' || (thread === 'auto' && (size === undefined || size >= WORKER_MIN_BYTES) && existsSync(fileURLToPath(WORKER_URL)));
+  const input = worker ? await parseOnWorker(path, deps.stdin, data) : await parseHere(path, deps.stdin, data);
 
+  const totalBytes = input.gzip ? undefined : size;
+  const progress = deps.progress(`ingest ${basename(fileLabel)}`, totalBytes);
   let format: InputFormat | undefined = options.format;
   let batchId = 0;
   const counts: ChunkCounts = { read: 0, accepted: 0, duplicate: 0, rejected: 0 };
-  let events: EventToStore[] = [];
-  let rejected: QuarantineEntry[] = [];
-  let csvHeader: string[] | null = null;
-  let csvPending: { line: number; text: string } | null = null;
-
-  const ensureBatch = async () => {
-    if (batchId === 0) batchId = await createIngestBatch(deps.store.db, fileLabel, format ?? 'jsonl', deps.now());
-  };
-  const flush = async () => {
-    await ensureBatch();
-    if (events.length === 0 && rejected.length === 0) return;
-    const added = await appendChunk(deps.store, batchId, events, rejected);
-    counts.read += added.read;
-    counts.accepted += added.accepted;
-    counts.duplicate += added.duplicate;
-    counts.rejected += added.rejected;
-    events = [];
-    rejected = [];
-  };
-  const take = (line: number, raw: string, result: LineResult) => {
-    if (result.ok) {
-      events.push({ event: result.event, fieldsJson: JSON.stringify(result.event.fields), file: fileLabel, line });
-    }
-    else rejected.push({ file: fileLabel, line, raw: raw.slice(0, QUARANTINE_RAW_LIMIT), reason: result.reason });
-  };
-  const handleCsvRecord = (line: number, text: string) => {
-    let cells: string[];
-    try {
-      cells = (parseCsvSync(text, { relax_column_count: true, relax_quotes: false }) as string[][])[0] ?? [];
-    } catch (error) {
-      rejected.push({ file: fileLabel, line, raw: text.slice(0, QUARANTINE_RAW_LIMIT), reason: `invalid CSV: ${(error as Error).message}` });
-      return;
-    }
-    if (csvHeader === null) {
-      const problem = checkCsvHeader(cells);
-      if (problem !== null) {
-        throw new InputError(`${fileLabel} line ${line}: ${problem}`, { file: fileLabel, line, hint: 'fix the header row; nothing was ingested from this file' });
+  let shown = 0;
+  try {
+    for await (const chunk of input.chunks) {
+      format ??= chunk.format;
+      // The batch row is written with the first chunk: a file that cannot be read or parsed records none.
+      if (batchId === 0) batchId = await createIngestBatch(deps.store.db, fileLabel, format ?? 'jsonl', deps.now());
+      if (chunk.events.length > 0 || chunk.rejected.length > 0) {
+        const added = await appendPackedChunk(deps.store, batchId, chunk.events, chunk.rejected);
+        counts.read += added.read;
+        counts.accepted += added.accepted;
+        counts.duplicate += added.duplicate;
+        counts.rejected += added.rejected;
       }
-      csvHeader = cells;
-      return;
-    }
-    take(line, text, parseCsvRecord(csvHeader, cells, defaultSource));
-  };
-
-  let bytesSeen = 0;
-  let lastTickAt = 0;
-  for await (const raw of readLines(input.stream)) {
-    bytesSeen += raw.bytes.length + 1;
-    if (raw.bytes.length === 0 && !raw.tooLong) continue; // blank lines are not events
-    if (raw.tooLong) {
-      rejected.push({ file: fileLabel, line: raw.line, raw: rawText(raw.bytes), reason: `line is longer than ${MAX_LINE_BYTES} bytes (1 MiB)` });
-    } else if (!isUtf8(raw.bytes)) {
-      rejected.push({ file: fileLabel, line: raw.line, raw: raw.bytes.subarray(0, QUARANTINE_RAW_LIMIT).toString('latin1'), reason: 'line is not valid UTF-8' });
-    } else {
-      let text = raw.bytes.toString('utf8');
-      if (raw.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      format ??= detectFormat(text);
-      if (format === 'jsonl') take(raw.line, text, parseCanonicalLine(text, defaultSource));
-      else if (format === 'cloudevents') take(raw.line, text, parseCloudEventLine(text, defaultSource));
-      else {
-        // A quoted CSV cell may hold newlines: keep joining lines while a quote is open.
-        const joined: { line: number; text: string } = csvPending === null ? { line: raw.line, text } : { line: csvPending.line, text: `${csvPending.text}\n${text}` };
-        if ((joined.text.split('"').length - 1) % 2 === 1 && joined.text.length < MAX_LINE_BYTES) csvPending = joined;
-        else {
-          csvPending = null;
-          handleCsvRecord(joined.line, joined.text);
-        }
+      const done = totalBytes === undefined ? chunk.lines : chunk.bytes;
+      progress.tick(done - shown);
+      shown = done;
+      if (deps.signal?.aborted === true) {
+        throw new PausedError(`ingest of ${fileLabel} stopped on request after ${counts.read} lines (${counts.accepted} stored)`, {
+          code: 'INGEST_INTERRUPTED',
+          hint: 'run the same ingest again: the stored lines count as duplicates and the rest is added',
+        });
       }
     }
-    if (events.length + rejected.length >= CHUNK_LINES) {
-      await flush();
-      if (bytesSeen - lastTickAt > 0) {
-        progress.tick(totalBytes === undefined ? CHUNK_LINES : bytesSeen - lastTickAt);
-        lastTickAt = bytesSeen;
-      }
-    }
+  } finally {
+    progress.done();
   }
-  if (csvPending !== null) {
-    const pending = csvPending as { line: number; text: string };
-    rejected.push({ file: fileLabel, line: pending.line, raw: pending.text.slice(0, QUARANTINE_RAW_LIMIT), reason: 'CSV record ends inside a quoted cell (unbalanced quote)' });
-  }
-  format ??= 'jsonl';
-  await flush();
   await finishIngestBatch(deps.store.db, batchId, deps.now());
-  progress.done();
-  return { file: fileLabel, batchId, format, gzip: input.gzip, ...counts };
+  return { file: fileLabel, batchId, format: format ?? 'jsonl', gzip: input.gzip, ...counts };
 }
 
 export interface IngestResult {
