@@ -61,7 +61,8 @@ function spreadsheetSave(text: string, edit: (rows: string[][]) => void): string
   return `\uFEFF${stringify([header!, ...body.reverse()], { quoted: true, record_delimiter: '\r\n' })}`;
 }
 
-describe('plan create, export and approve', () => {
+// Each CLI call is a fresh Node process (1.5 s of CPU to start, more on the shared 2-core machine): 8 to 12 calls a test.
+describe('plan create, export and approve', { timeout: 180_000 }, () => {
   it('creates an immutable plan with decisions and an estimate, and shows it', async () => {
     const plan = await newPlan();
     expect(plan.totals.byAction).toEqual({ patch: 2, replay: 1, none: 1 });
