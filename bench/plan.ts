@@ -1,12 +1,15 @@
 /**
  * npm run bench:plan [-- --items N]
  * Plan and export for N items (default 100,000): a synthetic stored scan of N drifted records, then
- * `createPlan` (decide, hash, store) and the review CSV export, timed; items/s and peak RSS.
+ * `createPlan` (decide, hash, store) and the review CSV export, timed; items/s and peak RSS. Then the second
+ * person's step: approve with the reviewed CSV (every 100th row marked reject), timed, with peak RSS after
+ * it, since approval reads the whole reviewed CSV.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, parseConfig, sha256 } from '../src/config/config.js';
+import { approvePlan } from '../src/plan/approve-plan.js';
 import { createPlan } from '../src/plan/create-plan.js';
 import { writePlanCsv } from '../src/plan/plan-csv.js';
 import { openStore } from '../src/store/open-store.js';
@@ -34,5 +37,15 @@ console.log(`bench:plan  ${n.toLocaleString('en-US')} drifted records`);
 console.log(`  plan create  ${planSeconds.toFixed(2)} s  ${Math.round(n / planSeconds).toLocaleString('en-US')} items/s  (${JSON.stringify(plan.totals.byAction)})`);
 console.log(`  plan export  ${exportSeconds.toFixed(2)} s  ${Math.round(rows / exportSeconds).toLocaleString('en-US')} rows/s  (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV)`);
 console.log(`  plan + export ${Math.round(n / (planSeconds + exportSeconds)).toLocaleString('en-US')} items/s; peak RSS ${rssMb().toFixed(0)} MB`);
+
+// The reviewer marks every 100th row reject (the decision column is the 13th of 14: ",<decision>,<row hash>").
+const reviewed = join(dir, 'reviewed.csv');
+const lines = readFileSync(csv, 'utf8').split('\n');
+for (let i = 100; i < lines.length; i += 100) lines[i] = lines[i]!.replace(/,,([0-9a-f]{16})$/, ',reject,$1');
+writeFileSync(reviewed, lines.join('\n'));
+t = performance.now();
+const approved = await approvePlan(store.db, plan.planId, { by: 'bench-approver', reviewedCsv: reviewed, allowSelfApproval: false, force: false }, new Date());
+const approveSeconds = (performance.now() - t) / 1000;
+console.log(`  plan approve --reviewed  ${approveSeconds.toFixed(2)} s  ${Math.round(rows / approveSeconds).toLocaleString('en-US')} rows/s  (${approved.excluded.length} items left out); peak RSS ${rssMb().toFixed(0)} MB`);
 await store.close();
 rmSync(dir, { recursive: true, force: true });
