@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IntegrationEvent } from '../../src/domain/event.js';
@@ -47,12 +47,36 @@ describe.each([
     expect(events.get('Account\u0000B-1')!.map((x) => [x.id, x.fields.Name, x.line])).toEqual([['1', '1', 1]]);
     await opened.close();
   });
+
+  it('stores a rejected line once per file, line and content, and counts it in every run', async () => {
+    const opened = await openStore(':memory:');
+    const store = portable ? { ...opened, sqlite: null } : opened;
+    const bad = { file: 'f.jsonl', line: 2, raw: '{oops', reason: 'invalid JSON' };
+    const first = await createIngestBatch(store.db, 'f.jsonl', 'jsonl', new Date());
+    // Two lines with the same id in one chunk: the second conflicts with the first.
+    const a = e('1', 'B-1', '2026-11-20T14:00:00.000Z');
+    expect(await appendChunk(store, first, [toStore(a, 1), toStore({ ...a, op: 'update' }, 3)], [bad])).toEqual({ read: 3, accepted: 1, duplicate: 0, rejected: 2 });
+    const second = await createIngestBatch(store.db, 'f.jsonl', 'jsonl', new Date());
+    const rerun = await appendChunk(store, second, [toStore(a, 1), toStore({ ...a, op: 'update' }, 3)], [bad, { ...bad, line: 4 }, { ...bad, raw: '{other' }]);
+    expect(rerun).toEqual({ read: 5, accepted: 0, duplicate: 1, rejected: 4 });
+    expect((await listQuarantine(store.db)).map((q) => [q.batchId, q.line, q.raw.slice(0, 6)])).toEqual([
+      [first, 2, '{oops'],
+      [first, 3, '{"sour'],
+      [second, 4, '{oops'],
+      [second, 2, '{other'],
+    ]);
+    expect((await getIngestBatch(store.db, second))!.counts).toEqual(rerun);
+    await opened.close();
+  });
 });
 
 describe('the events table is append-only', () => {
   it('no source file updates or deletes events', () => {
-    for (const file of ['src/store/event-store.ts', 'src/ingest/ingest-files.ts']) {
-      const text = readFileSync(resolve(import.meta.dirname, '../..', file), 'utf8');
+    const root = resolve(import.meta.dirname, '../..');
+    const files = ['src/store/event-store.ts', ...readdirSync(resolve(root, 'src/ingest')).map((f) => `src/ingest/${f}`)];
+    expect(files).toContain('src/ingest/parse-worker.ts');
+    for (const file of files) {
+      const text = readFileSync(resolve(root, file), 'utf8');
       expect(text).not.toMatch(/updateTable\('events'\)|deleteFrom\('events'\)|UPDATE events|DELETE FROM events/i);
     }
   });
