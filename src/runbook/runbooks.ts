@@ -135,13 +135,20 @@ export function checkRunbooks(runbooks: readonly Runbook[], program: Command, dr
 
 /** Markdown made readable in a terminal: headings bold and underlined on a TTY, code indented. */
 export function renderForTerminal(text: string, color: boolean): string {
+  let inCode = false;
   return text
     .split('\n')
     .map((l) => {
+      if (/^```/.test(l)) {
+        inCode = !inCode;
+        return '';
+      }
+      // Commands stand out by their indent (copied as is: no markup stripped inside a code block).
+      if (inCode) return `    ${l}`;
       const h = /^(#{1,3})\s+(.*)$/.exec(l);
       if (h) return color ? `\x1b[1;4m${h[2]}\x1b[0m` : `${h[2]}\n${'-'.repeat(h[2]!.length)}`;
-      if (/^```/.test(l)) return '';
       return l.replace(/\*\*(.+?)\*\*/g, color ? '\x1b[1m$1\x1b[0m' : '$1').replace(/`([^`]+)`/g, '$1');
     })
-    .join('\n');
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n'); // a fence next to a blank line would leave two
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import { SCENARIOS } from '../../src/drill/scenarios.js';
 import { buildProgram } from '../../src/main.js';
-import { checkRunbooks, loadRunbooks, REQUIRED_SECTIONS, shellWords } from '../../src/runbook/runbooks.js';
+import { checkRunbooks, loadRunbooks, renderForTerminal, REQUIRED_SECTIONS, shellWords } from '../../src/runbook/runbooks.js';
 import { runCli } from '../support/cli.js';
 import { PassThrough } from 'node:stream';
 
@@ -47,6 +47,12 @@ describe('runbook check', () => {
 
   it('splits command lines like a shell', () => {
     expect(shellWords(`sf-reconcile incident open --name "billing 503s" --from '2026-11-20T14:00:00Z'`)).toEqual(['sf-reconcile', 'incident', 'open', '--name', 'billing 503s', '--from', '2026-11-20T14:00:00Z']);
+  });
+
+  it('renders Markdown for a terminal: headings underlined (bold on a TTY), commands indented and left as written', () => {
+    const md = '## Data repair\nRun `scan` **first**.\n```sh\nsf-reconcile scan <incident> --out `x`\n```\nDone.';
+    expect(renderForTerminal(md, false).split('\n')).toEqual(['Data repair', '-----------', 'Run scan first.', '', '    sf-reconcile scan <incident> --out `x`', '', 'Done.']);
+    expect(renderForTerminal(md, true).split('\n').slice(0, 2)).toEqual(['\x1b[1;4mData repair\x1b[0m', 'Run scan \x1b[1mfirst\x1b[0m.']);
   });
 
   it('lists and shows runbooks; an unknown one exits 2', async () => {

@@ -71,7 +71,14 @@ export async function openInChromium(url: string, selectors: readonly string[]):
     const shot = await send<{ data: string }>('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId);
     return { consoleErrors, boxes: JSON.parse(evaluated.result.value) as PageResult['boxes'], screenshotPng: Buffer.from(shot.data, 'base64') };
   } finally {
-    child.kill('SIGKILL');
-    rmSync(profile, { recursive: true, force: true });
+    // Close the browser and wait for it: killing it and removing the profile at once races with its helper
+    // processes still writing there (ENOTEMPTY).
+    const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    toBrowser.on('error', () => {}); // the browser may be gone already (EPIPE): then there is nothing to close
+    toBrowser.write(`${JSON.stringify({ id: nextId++, method: 'Browser.close', params: {} })}\0`, () => {});
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
