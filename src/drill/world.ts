@@ -1,16 +1,7 @@
 import type { Connection } from 'jsforce';
 
-/** A small deterministic PRNG (mulberry32) so a drill replays exactly for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The drill's randomness comes from the simulator's seeded PRNG, so a drill replays exactly for a seed. */
+export { createRandom as seededRandom } from '../simulator/faults.js';
 
 /** One write the simulated integration makes, as its log records it. */
 export interface LoggedEvent {

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { ExecutionItemOutcomeRow } from './schema/executions.js';
 import type { Database } from './schema/index.js';
 
 /** A step's recorded state. `attempting` is written before a batch is sent; the others after. */
@@ -162,18 +163,7 @@ export async function latestOutcomes(db: Kysely<Database>, planId: number): Prom
       .orderBy('id')
       .limit(5000)
       .execute();
-    for (const r of rows) {
-      latest.set(r.item_id, {
-        itemId: r.item_id,
-        step: r.step,
-        state: r.state as OutcomeState,
-        sfId: r.sf_id,
-        errorCode: r.error_code,
-        message: r.message,
-        canary: r.canary === 1,
-        at: r.at,
-      });
-    }
+    for (const r of rows) latest.set(r.item_id, toOutcome(r));
     if (rows.length < 5000) break;
     after = rows[rows.length - 1]!.id;
   }
@@ -183,7 +173,11 @@ export async function latestOutcomes(db: Kysely<Database>, planId: number): Prom
 /** Every outcome row of an item, oldest first (for audits and the kill test). */
 export async function outcomeHistory(db: Kysely<Database>, planId: number): Promise<(ItemOutcome & { runId: number })[]> {
   const rows = await db.selectFrom('execution_item_outcomes').selectAll().where('plan_id', '=', planId).orderBy('id').execute();
-  return rows.map((r) => ({
+  return rows.map((r) => ({ ...toOutcome(r), runId: r.run_id }));
+}
+
+function toOutcome(r: Selectable<ExecutionItemOutcomeRow>): ItemOutcome {
+  return {
     itemId: r.item_id,
     step: r.step,
     state: r.state as OutcomeState,
@@ -192,6 +186,5 @@ export async function outcomeHistory(db: Kysely<Database>, planId: number): Prom
     message: r.message,
     canary: r.canary === 1,
     at: r.at,
-    runId: r.run_id,
-  }));
+  };
 }
