@@ -101,6 +101,7 @@ function rebuildError(e: SerializedError): Error {
 
 /** Parses on a worker thread, which runs ahead of the writer by at most MAX_AHEAD chunks. */
 async function parseOnWorker(path: string, stdin: NodeJS.ReadableStream, data: ParseWorkerData): Promise<ParsedInput> {
+  // A small young generation: the thread's live data is a chunk or two, and every MB here is resident memory.
   const worker = new Worker(WORKER_URL, { workerData: data, stdin: path === '-', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   if (path === '-' && worker.stdin !== null) stdin.pipe(worker.stdin);
   const queue: ParseWorkerMessage[] = [];
