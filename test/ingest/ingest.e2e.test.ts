@@ -270,12 +270,13 @@ describe('sf-reconcile ingest: damaged input, interruption, re-ingest', () => {
     child.kill('SIGINT');
     const code = await exited;
     const partial = storedAndCounted(dir);
-    // A small machine may finish before the signal lands; then there is nothing to resume.
-    if (partial.stored < n) {
+    // A small machine may store the last chunk before the signal lands: then the run either finished (0)
+    // or stopped before closing the batch (75); in both cases the rerun below has nothing left to add.
+    if (partial.stored < n || code !== 0) {
       expect(code).toBe(75);
       expect(stderr).toMatch(/ingest of big\.jsonl stopped on request after \d+ lines/);
       expect(stderr).toMatch(/run the same ingest again/);
-    } else expect(code).toBe(0);
+    }
     expect(partial.stored).toBe(partial.counted);
     const rerun = await ingest(dir, ['big.jsonl']);
     expect(rerun.json!.total).toEqual({ read: n, accepted: n - partial.stored, duplicate: partial.stored, rejected: 0 });
