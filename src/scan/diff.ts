@@ -53,6 +53,8 @@ export function normaliseValue(value: FieldValue, rule: FieldRule | undefined): 
 }
 
 export function sameValue(expected: FieldValue, actual: FieldValue, rule: FieldRule | undefined): boolean {
+  // Normalising is a function of the value: equal values normalise equal. Most fields are in sync.
+  if (expected === actual) return true;
   return normaliseValue(expected, rule) === normaliseValue(actual, rule);
 }
 

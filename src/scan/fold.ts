@@ -37,6 +37,12 @@ export function sortEvents<E extends Foldable>(events: readonly E[]): E[] {
   return [...events].sort(compareEvents);
 }
 
+/** Whether the events are already in fold order (the store returns most records' events in order). */
+export function inFoldOrder(events: readonly Foldable[]): boolean {
+  for (let i = 1; i < events.length; i++) if (compareEvents(events[i - 1]!, events[i]!) > 0) return false;
+  return true;
+}
+
 /**
  * Applies one event: upsert/create/update merge their fields (last writer wins), delete leaves a tombstone.
  * A create or upsert after a delete starts a new record from its own fields; an update after a delete is
@@ -61,21 +67,33 @@ export function applyEvent(state: FoldState, event: IntegrationEvent, owned?: Re
  */
 export function foldRecord(
   events: readonly StoredEvent[],
-  options: { externalIdField: string; ownedFields?: readonly string[] },
+  options: { externalIdField: string; ownedFields?: readonly string[] | ReadonlySet<string> },
 ): ExpectedRecord {
-  const sorted = sortEvents(events);
+  const sorted = inFoldOrder(events) ? events : sortEvents(events);
   const first = sorted[0];
   if (first === undefined) throw new Error('foldRecord needs at least one event');
-  const owned = options.ownedFields === undefined ? undefined : new Set(options.ownedFields);
-  let state = EMPTY_FOLD_STATE;
-  for (const event of sorted) state = applyEvent(state, event, owned);
-  return {
-    key: { object: first.object, externalId: first.externalId },
-    externalIdField: options.externalIdField,
-    exists: state.exists,
-    fields: state.fields,
-    eventIds: sorted.map((e) => e.id),
-  };
+  const owned = options.ownedFields === undefined ? undefined : options.ownedFields instanceof Set ? options.ownedFields : new Set(options.ownedFields);
+  // The same rules as applyEvent, on one mutable accumulator: the scan folds every affected record.
+  let exists = false;
+  let deleted = false;
+  let fields: FieldValues = {};
+  const eventIds: string[] = new Array<string>(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const event = sorted[i]!;
+    eventIds[i] = event.id;
+    if (event.op === 'delete') {
+      exists = false;
+      deleted = true;
+      fields = {};
+      continue;
+    }
+    if (event.op === 'update' && deleted) continue;
+    exists = true;
+    deleted = false;
+    const values = event.fields;
+    for (const name in values) if (owned === undefined || owned.has(name)) fields[name] = values[name]!;
+  }
+  return { key: { object: first.object, externalId: first.externalId }, externalIdField: options.externalIdField, exists, fields, eventIds };
 }
 
 /**

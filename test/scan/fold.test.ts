@@ -86,6 +86,35 @@ describe('foldRecord', () => {
   });
 });
 
+describe('foldRecord and foldPrefixes agree', () => {
+  it('on 2,000 seeded random histories of creates, upserts, updates and deletes, with and without owned fields', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const ops = ['create', 'upsert', 'update', 'delete'] as const;
+    for (let run = 0; run < 2000; run++) {
+      const events = Array.from({ length: 1 + random(8) }, (_, i) => {
+        const op = ops[random(ops.length)]!;
+        const fields: Record<string, string | number | null> = {};
+        if (op !== 'delete') for (const f of ['Name', 'Phone', 'AnnualRevenue', 'Secret__c']) if (random(2) === 0) fields[f] = random(3) === 0 ? null : `${f}-${run}-${i}`;
+        return anEvent({ id: `r${run}-${i}`, seq: random(4), op, fields });
+      });
+      const ownedFields = run % 2 === 0 ? undefined : ['Name', 'AnnualRevenue'];
+      const sorted = sortEvents(events);
+      const prefixes = [...foldPrefixes(sorted, ownedFields)];
+      const last = prefixes[prefixes.length - 1]!.state;
+      const folded = foldRecord(events, { ...options, ...(ownedFields ? { ownedFields } : {}) });
+      expect({ exists: folded.exists, fields: folded.fields, eventIds: folded.eventIds }).toEqual({
+        exists: last.exists,
+        fields: last.fields,
+        eventIds: sorted.map((e) => e.id),
+      });
+    }
+  });
+});
+
 describe('foldPrefixes', () => {
   it('yields the empty prefix first, then the state after each event', () => {
     const events = sortEvents([
