@@ -3,6 +3,7 @@ import * as m0001 from './0001_events.js';
 import * as m0002 from './0002_incidents.js';
 import * as m0003 from './0003_plans.js';
 import * as m0004 from './0004_executions.js';
+import * as m0005 from './0005_snapshot_keys.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the folder at run time) so the same set runs
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_incidents': m0002,
   '0003_plans': m0003,
   '0004_executions': m0004,
+  '0005_snapshot_keys': m0005,
 };

@@ -76,7 +76,7 @@ export function register(program: Command, ctx: CliContext): void {
       await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
       const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
       const summary = await scanIncident(
-        { db: store.db, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
+        { db: store.db, sqlite: store.sqlite, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
         incidentId,
         { sfScan: opts.sfScan },
       );

@@ -117,7 +117,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
     const incident = await createIncident(store.db, { name: `drill ${scenario.name}`, from: windowFrom, to: windowTo, objects: ['Account'] }, new Date());
     step(`sf-reconcile incident open --name "drill ${scenario.name}" --from ${windowFrom} --to ${windowTo}: incident ${incident.id}`);
     const progress = options.progress ?? (() => NO_PROGRESS);
-    const scan = await scanIncident({ db: store.db, salesforce, config: parsed, now: () => new Date(), progress }, incident.id, { sfScan: true });
+    const scan = await scanIncident({ db: store.db, sqlite: store.sqlite, salesforce, config: parsed, now: () => new Date(), progress }, incident.id, { sfScan: true });
     const affected = scan.records - (scan.byClass.in_sync ?? 0);
     step(`sf-reconcile scan ${incident.id}: ${scan.records} records, ${JSON.stringify(scan.byClass)}`);
     const plan = await createPlan({ db: store.db, config, now: () => new Date() }, incident.id, 'drill-engineer');
@@ -154,7 +154,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
     }
     const firstScan = new Map<string, string | null>();
     for await (const r of iterateSnapshotRecords(store.db, scan.snapshotId)) firstScan.set(r.key.externalId, r.diff.systemModstamp);
-    const rescan = await scanIncident({ db: store.db, salesforce, config: parsed, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
+    const rescan = await scanIncident({ db: store.db, sqlite: store.sqlite, salesforce, config: parsed, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
     let residualDrift = 0;
     let wronglyChanged = 0;
     for await (const r of iterateSnapshotRecords(store.db, rescan.snapshotId)) {

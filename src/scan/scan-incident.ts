@@ -9,12 +9,13 @@ import { ConfigError, UsageError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import type { SalesforceClient } from '../salesforce/index.js';
 import { soqlName } from '../salesforce/index.js';
-import { knownExternalIds, listRecordKeysInWindow, loadEventsForKeys, sampleEvents } from '../store/event-store.js';
+import { knownExternalIds, loadEventsForKeys, sampleEvents } from '../store/event-store.js';
 import { getIncident } from '../store/incident-store.js';
+import type { Store } from '../store/open-store.js';
 import type { Database } from '../store/schema/index.js';
-import { appendSnapshotRecords, completeSnapshot, createSnapshot } from '../store/snapshot-store.js';
+import { addSnapshotKeys, appendSnapshotRecords, collectWindowKeys, completeSnapshot, createSnapshot, snapshotKeysPage } from '../store/snapshot-store.js';
 import { diffRecord, type FieldRule } from './diff.js';
-import { foldRecord, sortEvents } from './fold.js';
+import { foldRecord, inFoldOrder, sortEvents } from './fold.js';
 
 export interface ScanDeps {
   db: Kysely<Database>;
@@ -22,6 +23,8 @@ export interface ScanDeps {
   config: Config;
   now(): Date;
   progress(label: string, total?: number): Progress;
+  /** The SQLite handle where the store is SQLite: event reads take its fast path. */
+  sqlite?: Store['sqlite'];
 }
 
 export interface ScanOptions {
@@ -41,7 +44,8 @@ export interface ScanSummary {
   fromSalesforceScan: number;
   apiCalls: number;
   durationMs: number;
-  timings: { foldMs: number; fetchMs: number; diffMs: number; storeMs: number };
+  /** keys: listing the affected record keys; read: loading their events; store: writing the snapshot. */
+  timings: { keysMs: number; readMs: number; foldMs: number; fetchMs: number; diffMs: number; storeMs: number };
   /** Per object, the comparison rule of each owned field (describe type, scale, config): the planner compares with them. */
   fieldRules: Record<string, Record<string, FieldRule>>;
 }
@@ -125,26 +129,24 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
   const snapshotId = await createSnapshot(deps.db, incidentId, deps.now());
   const summary: ScanSummary = {
     incidentId, snapshotId, records: 0, byClass: {}, byObject: {}, conflictCandidates: 0, fromSalesforceScan: 0, apiCalls: 0, durationMs: 0,
-    timings: { foldMs: 0, fetchMs: 0, diffMs: 0, storeMs: 0 },
+    timings: { keysMs: 0, readMs: 0, foldMs: 0, fetchMs: 0, diffMs: 0, storeMs: 0 },
     fieldRules: {},
   };
   const plans = new Map<string, ObjectPlan>();
-  const seen = new Set<string>();
   const integrationUserIds = new Set(deps.config.integrationUserIds.map(toId18));
   const progress = deps.progress(`scan incident ${incidentId}`);
   let ordinal = 0;
 
   const processBatch = async (keys: RecordKey[]) => {
     let t = performance.now();
-    const eventsByKey = await loadEventsForKeys(deps.db, keys);
+    const eventsByKey = await loadEventsForKeys(deps.db, keys, deps.sqlite ?? null);
     const byObject = new Map<string, RecordKey[]>();
     for (const k of keys) {
-      seen.add(recordKeyId(k));
       const list = byObject.get(k.object) ?? [];
       list.push(k);
       byObject.set(k.object, list);
     }
-    summary.timings.storeMs += performance.now() - t;
+    summary.timings.readMs += performance.now() - t;
     const scanned: ScannedRecord[] = [];
     for (const [object, objectKeys] of byObject) {
       let plan = plans.get(object);
@@ -153,9 +155,11 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
         plans.set(object, plan);
       }
       t = performance.now();
+      const foldOptions = { externalIdField: plan.externalIdField, ...(plan.ownedFields ? { ownedFields: new Set(plan.ownedFields) } : {}) };
       const folded = objectKeys.map((key) => {
-        const events = sortEvents(eventsByKey.get(recordKeyId(key)) ?? []);
-        return { key, events, expected: foldRecord(events, { externalIdField: plan.externalIdField, ...(plan.ownedFields ? { ownedFields: plan.ownedFields } : {}) }) };
+        const stored = eventsByKey.get(recordKeyId(key)) ?? [];
+        const events = inFoldOrder(stored) ? stored : sortEvents(stored);
+        return { key, events, expected: foldRecord(events, foldOptions) };
       });
       summary.timings.foldMs += performance.now() - t;
 
@@ -206,31 +210,45 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
         if (r !== undefined) objectRules[field] = r;
       }
       t = performance.now();
+      const perObject = (summary.byObject[object] ??= {});
+      const diffs: { actual: ActualRecord[]; history: FieldHistoryEntry[] | null; diff: RecordDiff }[] = [];
       for (const f of folded) {
         const actual = actualByKey.get(f.key.externalId.toLowerCase()) ?? [];
         const live = actual.filter((a) => !a.isDeleted);
         const history = plan.historyObject === null ? null : live.length === 1 ? historyById.get(live[0]!.id) ?? [] : null;
         const diff: RecordDiff = diffRecord(f.expected, actual, { rules: plan.rules, windowEnd: incident.to, integrationUserIds, history });
-        scanned.push({ key: f.key, externalIdField: plan.externalIdField, events: f.events.map(toRef), expected: f.expected, actual, diff, fieldHistory: history });
+        diffs.push({ actual, history, diff });
         summary.byClass[diff.class] = (summary.byClass[diff.class] ?? 0) + 1;
-        const perObject = (summary.byObject[object] ??= {});
         perObject[diff.class] = (perObject[diff.class] ?? 0) + 1;
         if (diff.conflictCandidate) summary.conflictCandidates += 1;
       }
       summary.timings.diffMs += performance.now() - t;
+      // What the snapshot stores (timed with the store): the events as references, without their record key.
+      t = performance.now();
+      for (let i = 0; i < folded.length; i++) {
+        const f = folded[i]!;
+        const d = diffs[i]!;
+        scanned.push({ key: f.key, externalIdField: plan.externalIdField, events: f.events.map(toRef), expected: f.expected, actual: d.actual, diff: d.diff, fieldHistory: d.history });
+      }
+      summary.timings.storeMs += performance.now() - t;
     }
     t = performance.now();
-    await appendSnapshotRecords(deps.db, snapshotId, ordinal, scanned);
+    await appendSnapshotRecords(deps.db, snapshotId, ordinal, scanned, deps.sqlite ?? null);
     ordinal += scanned.length;
     summary.records += scanned.length;
     summary.timings.storeMs += performance.now() - t;
     progress.tick(scanned.length);
   };
 
-  // 1. Every record key with an event in the window, whatever its status.
+  // 1. Every record key with an event in the window, whatever its status: listed once, then read page by page.
+  let t = performance.now();
+  await collectWindowKeys(deps.db, snapshotId, { from: incident.from, to: incident.to, objects: incident.objects });
+  summary.timings.keysMs += performance.now() - t;
   let after: RecordKey | undefined;
   for (;;) {
-    const keys = await listRecordKeysInWindow(deps.db, { from: incident.from, to: incident.to, objects: incident.objects }, { ...(after ? { after } : {}), limit: batchSize });
+    t = performance.now();
+    const keys = await snapshotKeysPage(deps.db, snapshotId, after, batchSize);
+    summary.timings.keysMs += performance.now() - t;
     if (keys.length === 0) break;
     await processBatch(keys);
     after = keys[keys.length - 1];
@@ -246,8 +264,8 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
         `SELECT ${soqlName(plan.externalIdField)} FROM ${soqlName(plan.object)} WHERE SystemModstamp >= ${new Date(incident.from).toISOString()} AND SystemModstamp < ${new Date(incident.to).toISOString()}`,
         { all: true },
       );
-      const candidates = [...new Set(changed.map((r) => String(r[plan.externalIdField] ?? '')).filter((x) => x !== ''))].filter((x) => !seen.has(recordKeyId({ object, externalId: x })));
-      const known = [...(await knownExternalIds(deps.db, object, candidates))];
+      const candidates = [...new Set(changed.map((r) => String(r[plan.externalIdField] ?? '')).filter((x) => x !== ''))];
+      const known = await addSnapshotKeys(deps.db, snapshotId, object, [...(await knownExternalIds(deps.db, object, candidates))]);
       summary.fromSalesforceScan += known.length;
       for (let i = 0; i < known.length; i += batchSize) await processBatch(known.slice(i, i + batchSize).map((externalId) => ({ object, externalId })));
     }

@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { IntegrationEvent, StoredEvent } from '../domain/event.js';
 import type { RecordKey } from '../domain/record-key.js';
@@ -393,8 +394,13 @@ export async function listRecordKeysInWindow(
   return rows.map((r) => ({ object: r.object, externalId: r.external_id }));
 }
 
-/** Every stored event of the given record keys (their whole known history), grouped by key. */
-export async function loadEventsForKeys(db: Kysely<Database>, keys: readonly RecordKey[]): Promise<Map<string, StoredEvent[]>> {
+/**
+ * Every stored event of the given record keys (their whole known history), grouped by key. Each key's events
+ * come in storage order; the fold puts them in fold order (it checks, and sorts only when needed).
+ * With the SQLite handle it reads through prepared statements (several times faster than kysely's row
+ * objects for the million events of a large scan); loadEventsPortable is the same read for other dialects.
+ */
+export async function loadEventsForKeys(db: Kysely<Database>, keys: readonly RecordKey[], sqlite: Sqlite | null = null): Promise<Map<string, StoredEvent[]>> {
   const out = new Map<string, StoredEvent[]>();
   const byObject = new Map<string, string[]>();
   for (const k of keys) {
@@ -403,25 +409,62 @@ export async function loadEventsForKeys(db: Kysely<Database>, keys: readonly Rec
     byObject.set(k.object, list);
   }
   for (const [object, ids] of byObject) {
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await db
-        .selectFrom('events')
-        .selectAll()
-        .where('object', '=', object)
-        .where('external_id', 'in', ids.slice(i, i + 500))
-        .orderBy('time')
-        .orderBy('file')
-        .orderBy('line')
-        .execute();
-      for (const r of rows) {
-        const key = `${r.object}\u0000${r.external_id}`;
-        const list = out.get(key) ?? [];
-        list.push(toStoredEvent(r));
-        out.set(key, list);
-      }
+    for (let i = 0; i < ids.length; i += KEYS_PER_READ) {
+      const slice = ids.slice(i, i + KEYS_PER_READ);
+      if (sqlite !== null) loadEventsSqlite(sqlite, object, slice, out);
+      else await loadEventsPortable(db, object, slice, out);
     }
   }
   return out;
+}
+
+/** Keys per statement: well under every dialect's bound-parameter limit. */
+const KEYS_PER_READ = 500;
+const EVENT_COLUMNS = 'external_id, source, event_id, time, op, fields_json, status, seq, error, sf_id, external_id_field, batch_id, file, line';
+const readStatements = new WeakMap<Sqlite, Map<number, BetterSqlite3.Statement>>();
+
+function loadEventsSqlite(sqlite: Sqlite, object: string, ids: readonly string[], out: Map<string, StoredEvent[]>): void {
+  let bySize = readStatements.get(sqlite);
+  if (bySize === undefined) readStatements.set(sqlite, (bySize = new Map()));
+  let st = bySize.get(ids.length);
+  if (st === undefined) {
+    st = sqlite.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE object = ? AND external_id IN (${ids.map(() => '?').join(',')})`).raw(true);
+    bySize.set(ids.length, st);
+  }
+  for (const r of st.all(object, ...ids) as unknown[][]) {
+    const externalId = r[0] as string;
+    const event: StoredEvent = {
+      source: r[1] as string,
+      id: r[2] as string,
+      time: r[3] as string,
+      object,
+      externalIdField: r[10] as string | null,
+      externalId,
+      op: r[4] as StoredEvent['op'],
+      fields: JSON.parse(r[5] as string) as StoredEvent['fields'],
+      status: r[6] as StoredEvent['status'],
+      seq: r[7] as number | null,
+      error: r[8] as string | null,
+      sfId: r[9] as string | null,
+      batchId: r[11] as number,
+      file: r[12] as string,
+      line: r[13] as number,
+    };
+    const key = `${object}\u0000${externalId}`;
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [event]);
+    else list.push(event);
+  }
+}
+
+async function loadEventsPortable(db: Kysely<Database>, object: string, ids: readonly string[], out: Map<string, StoredEvent[]>): Promise<void> {
+  const rows = await db.selectFrom('events').selectAll().where('object', '=', object).where('external_id', 'in', ids).orderBy('time').orderBy('file').orderBy('line').execute();
+  for (const r of rows) {
+    const key = `${r.object}\u0000${r.external_id}`;
+    const list = out.get(key) ?? [];
+    list.push(toStoredEvent(r));
+    out.set(key, list);
+  }
 }
 
 /** Whether any event exists for these record keys (used to keep only Salesforce changes the log knows). */

@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { RecordKey } from '../domain/record-key.js';
 import type { Incident, ScanSnapshot, ScannedRecord } from '../domain/drift.js';
 import { UsageError } from '../errors.js';
 import { getIncident } from './incident-store.js';
@@ -14,9 +16,70 @@ export async function createSnapshot(db: Kysely<Database>, incidentId: number, t
   return row.id;
 }
 
-/** Appends scanned records (in one transaction), numbered after those already stored. */
-export async function appendSnapshotRecords(db: Kysely<Database>, snapshotId: number, firstOrdinal: number, records: readonly ScannedRecord[]): Promise<void> {
+/**
+ * Lists into snapshot_keys every record key with an event in [from, to) (of the given objects), in one pass
+ * over the window's events. Returns how many keys the scan covers.
+ */
+export async function collectWindowKeys(db: Kysely<Database>, snapshotId: number, window: { from: string; to: string; objects: readonly string[] | null }): Promise<number> {
+  let keys = db
+    .selectFrom('events')
+    .select([sql.lit(snapshotId).as('snapshot_id'), 'object', 'external_id'])
+    .distinct()
+    .where('time', '>=', window.from)
+    .where('time', '<', window.to);
+  if (window.objects !== null && window.objects.length > 0) keys = keys.where('object', 'in', [...window.objects]);
+  const result = await db.insertInto('snapshot_keys').columns(['snapshot_id', 'object', 'external_id']).expression(keys).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** The scan's keys after `after`, in (object, external ID) order: a seek on the primary key, whatever the page. */
+export async function snapshotKeysPage(db: Kysely<Database>, snapshotId: number, after: RecordKey | undefined, limit: number): Promise<RecordKey[]> {
+  let q = db.selectFrom('snapshot_keys').select(['object', 'external_id']).where('snapshot_id', '=', snapshotId);
+  if (after !== undefined) q = q.where((eb) => eb(eb.refTuple('object', 'external_id'), '>', eb.tuple(after.object, after.externalId)));
+  const rows = await q.orderBy('object').orderBy('external_id').limit(limit).execute();
+  return rows.map((r) => ({ object: r.object, externalId: r.external_id }));
+}
+
+/** Adds keys the scan found another way (Salesforce's changes in the window) and returns those it did not cover yet. */
+export async function addSnapshotKeys(db: Kysely<Database>, snapshotId: number, object: string, externalIds: readonly string[]): Promise<string[]> {
+  const added: string[] = [];
+  for (let i = 0; i < externalIds.length; i += 500) {
+    const slice = externalIds.slice(i, i + 500);
+    const covered = new Set(
+      (await db.selectFrom('snapshot_keys').select('external_id').where('snapshot_id', '=', snapshotId).where('object', '=', object).where('external_id', 'in', slice).execute()).map((r) => r.external_id),
+    );
+    const fresh = [...new Set(slice)].filter((x) => !covered.has(x));
+    if (fresh.length === 0) continue;
+    await db.insertInto('snapshot_keys').values(fresh.map((external_id) => ({ snapshot_id: snapshotId, object, external_id }))).execute();
+    added.push(...fresh);
+  }
+  return added;
+}
+
+/**
+ * Appends scanned records (in one transaction), numbered after those already stored. With the SQLite handle,
+ * through one prepared statement (the scan stores every affected record); otherwise through kysely.
+ */
+export async function appendSnapshotRecords(
+  db: Kysely<Database>,
+  snapshotId: number,
+  firstOrdinal: number,
+  records: readonly ScannedRecord[],
+  sqlite: BetterSqlite3.Database | null = null,
+): Promise<void> {
   if (records.length === 0) return;
+  if (sqlite !== null) {
+    let insert = insertStatements.get(sqlite);
+    if (insert === undefined) {
+      insert = sqlite.prepare('INSERT INTO snapshot_records (snapshot_id, ordinal, object, external_id, class, sf_id, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      insertStatements.set(sqlite, insert);
+    }
+    const st = insert;
+    sqlite.transaction(() => {
+      records.forEach((r, i) => st.run(snapshotId, firstOrdinal + i, r.key.object, r.key.externalId, r.diff.class, r.diff.sfId, JSON.stringify(r)));
+    }).immediate();
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < records.length; i += 200) {
       await trx
@@ -36,6 +99,8 @@ export async function appendSnapshotRecords(db: Kysely<Database>, snapshotId: nu
     }
   });
 }
+
+const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 export async function completeSnapshot(db: Kysely<Database>, snapshotId: number, summary: Record<string, unknown>, now: Date): Promise<void> {
   await db.updateTable('snapshots').set({ completed_at: now.toISOString(), summary_json: JSON.stringify(summary) }).where('id', '=', snapshotId).execute();

@@ -43,8 +43,27 @@ describe.each([
 
     const keys = await listRecordKeysInWindow(store.db, { from: '2026-11-20T14:30:00.000Z', to: '2026-11-20T16:00:00.000Z' }, { limit: 10 });
     expect(keys).toEqual([{ object: 'Account', externalId: 'B-2' }]);
-    const events = await loadEventsForKeys(store.db, [{ object: 'Account', externalId: 'B-1' }]);
+    const events = await loadEventsForKeys(store.db, [{ object: 'Account', externalId: 'B-1' }], store.sqlite);
     expect(events.get('Account\u0000B-1')!.map((x) => [x.id, x.fields.Name, x.line])).toEqual([['1', '1', 1]]);
+    await opened.close();
+  });
+
+  it('loads every event of 1,200 keys (three statements, the last one short) with all their columns', async () => {
+    const opened = await openStore(':memory:');
+    const store = portable ? { ...opened, sqlite: null } : opened;
+    const batch = await createIngestBatch(store.db, 'f.jsonl', 'jsonl', new Date());
+    const rows = Array.from({ length: 3600 }, (_, i) =>
+      toStore({ ...e(`e${i}`, `K'${i % 1200}`, `2026-11-20T14:${String(59 - (i % 60)).padStart(2, '0')}:00.000Z`, { Name: `n${i}` }), seq: i, error: i % 7 === 0 ? 'boom' : null }, i + 1),
+    );
+    await appendChunk(store, batch, rows, []);
+    const keys = Array.from({ length: 1200 }, (_, i) => ({ object: 'Account', externalId: `K'${i}` }));
+    const loaded = await loadEventsForKeys(store.db, [...keys, { object: 'Contact', externalId: "K'1" }], store.sqlite);
+    expect(loaded.size).toBe(1200);
+    const k7 = loaded.get("Account\u0000K'7")!;
+    expect(k7.map((x) => x.id).sort()).toEqual(['e1207', 'e2407', 'e7']);
+    expect(k7.find((x) => x.id === 'e7')).toEqual({
+      ...rows[7]!.event, batchId: batch, file: 'f.jsonl', line: 8,
+    });
     await opened.close();
   });
 

@@ -30,8 +30,16 @@ export interface SnapshotRecordRow {
   record_json: string;
 }
 
+/** A record key a scan covers (listed when the scan starts). */
+export interface SnapshotKeyRow {
+  snapshot_id: number;
+  object: string;
+  external_id: string;
+}
+
 export interface IncidentsTables {
   incidents: IncidentRow;
   snapshots: SnapshotRow;
   snapshot_records: SnapshotRecordRow;
+  snapshot_keys: SnapshotKeyRow;
 }
