@@ -27,7 +27,7 @@ const incidentId = await writeSyntheticScan(store, n, (i) => ({
 const config = parseConfig({ integrationUserIds: [user] }, 'bench');
 const loaded = { config, hash: sha256(canonicalJson(config)), file: null };
 let t = performance.now();
-const plan = await createPlan({ db: store.db, config: loaded, now: () => new Date() }, incidentId, 'bench');
+const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config: loaded, now: () => new Date() }, incidentId, 'bench');
 const planSeconds = (performance.now() - t) / 1000;
 t = performance.now();
 const csv = join(dir, 'plan.csv');

@@ -20,7 +20,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who creates the plan (default: the OS user)')
     .action(async (incident: string, opts: { by?: string }) => {
       const store = await ctx.store();
-      const created = await createPlan({ db: store.db, config: ctx.config(), now: () => new Date() }, parseId('incident', incident), opts.by ?? defaultActor());
+      const created = await createPlan({ db: store.db, sqlite: store.sqlite, config: ctx.config(), now: () => new Date() }, parseId('incident', incident), opts.by ?? defaultActor());
       ctx.output().result(created, () =>
         [
           `plan ${created.planId} for incident ${created.incidentId} (snapshot ${created.snapshotId}), hash ${created.hash.slice(0, 16)}`,

@@ -120,7 +120,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
     const scan = await scanIncident({ db: store.db, sqlite: store.sqlite, salesforce, config: parsed, now: () => new Date(), progress }, incident.id, { sfScan: true });
     const affected = scan.records - (scan.byClass.in_sync ?? 0);
     step(`sf-reconcile scan ${incident.id}: ${scan.records} records, ${JSON.stringify(scan.byClass)}`);
-    const plan = await createPlan({ db: store.db, config, now: () => new Date() }, incident.id, 'drill-engineer');
+    const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config, now: () => new Date() }, incident.id, 'drill-engineer');
     step(`sf-reconcile plan create ${incident.id} --by drill-engineer: plan ${plan.planId} ${JSON.stringify(plan.totals.byAction)}`);
     const csvPath = join(workDir, `plan-${plan.planId}.csv`);
     await writePlanCsv(csvPath, plan.planId, iteratePlanItems(store.db, plan.planId));

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/config.js';
 import type { PlanItem } from '../domain/plan.js';
 import type { FieldRule } from '../scan/diff.js';
 import { insertPlanHeader, insertPlanItems, sealPlan, type PlanTotals } from '../store/plan-store.js';
+import type { Store } from '../store/open-store.js';
 import type { Database } from '../store/schema/index.js';
 import { loadScannedRecords } from '../store/snapshot-store.js';
 import { decideRecord } from './decide.js';
@@ -12,6 +13,8 @@ import { PlanHasher } from './hash-plan.js';
 
 export interface CreatePlanDeps {
   db: Kysely<Database>;
+  /** The SQLite handle where the store is SQLite: items are stored through its fast path. */
+  sqlite?: Store['sqlite'];
   config: LoadedConfig;
   now(): Date;
 }
@@ -62,22 +65,25 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
   const totals = emptyTotals();
   const rules = (snapshot.summary.fieldRules ?? {}) as Record<string, Record<string, FieldRule>>;
   let page: PlanItem[] = [];
+  let json: string[] = [];
   let nextId = 1;
+  const store = { sqlite: deps.sqlite ?? null };
   for await (const record of records) {
     const cfg = deps.config.config.objects[record.key.object];
     const decisions = decideRecord(record, { conflict: cfg?.conflict ?? 'manual', coalesce: cfg?.replay?.coalesce ?? false, rules: rules[record.key.object] ?? {} });
     for (const d of decisions) {
       const item: PlanItem = { itemId: nextId++, ...d };
-      hasher.add(item);
+      json.push(hasher.add(item));
       addToTotals(totals, item);
       page.push(item);
     }
     if (page.length >= 2000) {
-      await insertPlanItems(deps.db, planId, page);
+      await insertPlanItems(deps.db, planId, page, { json, ...store });
       page = [];
+      json = [];
     }
   }
-  await insertPlanItems(deps.db, planId, page);
+  await insertPlanItems(deps.db, planId, page, { json, ...store });
   const hash = hasher.digest();
   const exec = deps.config.config.execute;
   const estimate = estimatePlan(totals.writes, {

@@ -13,6 +13,25 @@ export interface PlanHeader {
 }
 
 /**
+ * A plan item's canonical form: canonicalJson's output (keys sorted, at every level), written out for the
+ * item's known shape because the planner serialises every item of a plan. The stored item_json is this text,
+ * so the hash is computed once over what is stored and a plan verifies without re-serialising its items.
+ */
+export function planItemJson(item: PlanItem): string {
+  const j = JSON.stringify;
+  let changes = '';
+  for (const c of item.changes) changes += `${changes === '' ? '' : ','}{"current":${j(c.current)},"field":${j(c.field)},"target":${j(c.target)}}`;
+  let replay = '';
+  for (const r of item.replay) replay += `${replay === '' ? '' : ','}{"eventId":${j(r.eventId)},"fields":${canonicalJson(r.fields)}}`;
+  return (
+    `{"action":${j(item.action)},"changes":[${changes}],"externalId":${j(item.externalId)},"externalIdField":${j(item.externalIdField)},` +
+    `"itemId":${j(item.itemId)},"lastModifiedById":${j(item.lastModifiedById)},"lastModifiedDate":${j(item.lastModifiedDate)},` +
+    `"object":${j(item.object)},"reason":${j(item.reason)},"reasonCode":${j(item.reasonCode)},"replay":[${replay}],` +
+    `"sfId":${j(item.sfId)},"systemModstamp":${j(item.systemModstamp)}}`
+  );
+}
+
+/**
  * sha256 over a canonical form (sorted keys) of the header and each item in item order, fed item by item so
  * hashing a large plan needs no memory. Any change to a stored item or the header changes the hash.
  */
@@ -21,8 +40,15 @@ export class PlanHasher {
   constructor(header: PlanHeader) {
     this.hash.update(`${canonicalJson(header)}\n`);
   }
-  add(item: PlanItem): void {
-    this.hash.update(`${canonicalJson(item)}\n`);
+  /** Adds an item; returns its canonical JSON (what the store keeps). */
+  add(item: PlanItem): string {
+    const json = planItemJson(item);
+    this.addJson(json);
+    return json;
+  }
+  /** Adds an item already in canonical form. */
+  addJson(json: string): void {
+    this.hash.update(`${json}\n`);
   }
   digest(): string {
     return this.hash.digest('hex');

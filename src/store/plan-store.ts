@@ -1,7 +1,8 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { PlanItem, PlanStatus } from '../domain/plan.js';
 import { UsageError } from '../errors.js';
-import { PlanHasher, type PlanHeader } from '../plan/hash-plan.js';
+import { PlanHasher, planItemJson, type PlanHeader } from '../plan/hash-plan.js';
 import type { Database } from './schema/index.js';
 
 export interface PlanRecord extends PlanHeader {
@@ -48,17 +49,38 @@ export async function insertPlanHeader(db: Kysely<Database>, input: Omit<PlanHea
   return row.id;
 }
 
-export async function insertPlanItems(db: Kysely<Database>, planId: number, items: readonly PlanItem[]): Promise<void> {
+/**
+ * Stores items in one transaction, each as its canonical JSON (`json[i]` when the caller already made it for
+ * the hash). With the SQLite handle, through one prepared statement; otherwise through kysely.
+ */
+export async function insertPlanItems(db: Kysely<Database>, planId: number, items: readonly PlanItem[], options: { json?: readonly string[]; sqlite?: Sqlite | null } = {}): Promise<void> {
   if (items.length === 0) return;
+  const json = (i: number) => options.json?.[i] ?? planItemJson(items[i]!);
+  const sqlite = options.sqlite ?? null;
+  if (sqlite !== null) {
+    let insert = itemInserts.get(sqlite);
+    if (insert === undefined) {
+      insert = sqlite.prepare('INSERT INTO plan_items (plan_id, item_id, object, external_id, action, item_json) VALUES (?, ?, ?, ?, ?, ?)');
+      itemInserts.set(sqlite, insert);
+    }
+    const st = insert;
+    sqlite.transaction(() => {
+      items.forEach((item, i) => st.run(planId, item.itemId, item.object, item.externalId, item.action, json(i)));
+    }).immediate();
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < items.length; i += 500) {
       await trx
         .insertInto('plan_items')
-        .values(items.slice(i, i + 500).map((item) => ({ plan_id: planId, item_id: item.itemId, object: item.object, external_id: item.externalId, action: item.action, item_json: JSON.stringify(item) })))
+        .values(items.slice(i, i + 500).map((item, j) => ({ plan_id: planId, item_id: item.itemId, object: item.object, external_id: item.externalId, action: item.action, item_json: json(i + j) })))
         .execute();
     }
   });
 }
+
+type Sqlite = BetterSqlite3.Database;
+const itemInserts = new WeakMap<Sqlite, BetterSqlite3.Statement>();
 
 /** Completes creation: hash, totals, estimate, and the `created` journal entry, in one transaction. */
 export async function sealPlan(db: Kysely<Database>, planId: number, hash: string, totals: PlanTotals, estimate: Record<string, unknown>, by: string, at: string): Promise<void> {
@@ -114,11 +136,27 @@ export async function* iteratePlanItems(db: Kysely<Database>, planId: number, pa
   }
 }
 
-/** Recomputes the hash from what is stored now: a changed item or header no longer matches. */
+/**
+ * Recomputes the hash from what is stored now: a changed item or header no longer matches. Items are stored
+ * in canonical form, so their stored text is hashed as it is; a plan whose text is not canonical (written by
+ * an older version) is checked again by re-serialising each item.
+ */
 export async function verifyPlanHash(db: Kysely<Database>, plan: PlanRecord): Promise<boolean> {
-  const hasher = new PlanHasher({ id: plan.id, incidentId: plan.incidentId, snapshotId: plan.snapshotId, createdBy: plan.createdBy, createdAt: plan.createdAt, configHash: plan.configHash });
-  for await (const item of iteratePlanItems(db, plan.id)) hasher.add(item);
-  return hasher.digest() === plan.hash;
+  const header = { id: plan.id, incidentId: plan.incidentId, snapshotId: plan.snapshotId, createdBy: plan.createdBy, createdAt: plan.createdAt, configHash: plan.configHash };
+  const rehash = async (reserialise: boolean) => {
+    const hasher = new PlanHasher(header);
+    let after = 0;
+    for (;;) {
+      const rows = await db.selectFrom('plan_items').select(['item_id', 'item_json']).where('plan_id', '=', plan.id).where('item_id', '>', after).orderBy('item_id').limit(2000).execute();
+      for (const r of rows) {
+        if (reserialise) hasher.add(JSON.parse(r.item_json) as PlanItem);
+        else hasher.addJson(r.item_json);
+      }
+      if (rows.length < 2000) return hasher.digest();
+      after = rows[rows.length - 1]!.item_id;
+    }
+  };
+  return (await rehash(false)) === plan.hash || (await rehash(true)) === plan.hash;
 }
 
 export async function appendJournal(db: Kysely<Database>, planId: number, entry: Omit<JournalEntry, 'at'>, now: Date): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanItem } from '../../src/domain/plan.js';
-import { hashPlan } from '../../src/plan/hash-plan.js';
+import { canonicalJson } from '../../src/config/config.js';
+import { hashPlan, planItemJson } from '../../src/plan/hash-plan.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import {
   appendJournal, getPlan, insertPlanHeader, insertPlanItems, iteratePlanItems, latestApproval, listPlans, planItemsById, planItemsPage,
@@ -45,6 +46,32 @@ describe('plan store', () => {
     expect(seen).toEqual(items.map((i) => i.itemId));
     expect(await verifyPlanHash(store.db, plan)).toBe(true);
     expect((await listPlans(store.db)).map((p) => p.id)).toEqual([id]);
+  });
+
+  it("writes each item in canonicalJson's form (its hash input), through the fast path and kysely alike", async () => {
+    const items: PlanItem[] = [
+      aPlanItem({ itemId: 1, externalId: 'O\'Brien "\\ \n Ä 😀', reason: '=HYPERLINK("http://x","y")' }),
+      aPlanItem({ itemId: 2, action: 'replay', sfId: null, systemModstamp: null, lastModifiedById: null, lastModifiedDate: null, changes: [{ field: 'AnnualRevenue', current: null, target: 1.5e21 }, { field: 'IsActive__c', current: true, target: false }],
+        replay: [{ eventId: 'e1', fields: { Name: 'B', AnnualRevenue: -0.25, Amount__c: null } }, { eventId: 'e2', fields: {} }] }),
+      aPlanItem({ itemId: 3, action: 'delete', changes: [], replay: [] }),
+    ];
+    for (const item of items) expect(planItemJson(item)).toBe(canonicalJson(item));
+    for (const sqlite of [store.sqlite, null]) {
+      const id = await insertPlanHeader(store.db, header);
+      await insertPlanItems(store.db, id, items, { sqlite });
+      const rows = store.sqlite!.prepare('SELECT item_json FROM plan_items WHERE plan_id = ? ORDER BY item_id').pluck().all(id);
+      expect(rows).toEqual(items.map(canonicalJson));
+    }
+  });
+
+  it('verifies a plan stored by an older version (items not in canonical form), and still refuses a changed one', async () => {
+    const items = many(3);
+    const id = await insertPlanHeader(store.db, header);
+    await insertPlanItems(store.db, id, items, { json: items.map((i) => JSON.stringify(i)) });
+    await sealPlan(store.db, id, hashPlan({ id, ...header }, items), { ...totals, items: 3 }, {}, 'carol', header.createdAt);
+    expect(await verifyPlanHash(store.db, await getPlan(store.db, id))).toBe(true);
+    store.sqlite!.prepare("UPDATE plan_items SET item_json = replace(item_json, 'B-2', 'B-9') WHERE plan_id = ? AND item_id = 2").run(id);
+    expect(await verifyPlanHash(store.db, await getPlan(store.db, id))).toBe(false);
   });
 
   it('sealing is once only, and a changed item no longer verifies', async () => {
