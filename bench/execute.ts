@@ -1,5 +1,6 @@
 /**
  * npm run bench:execute [-- --items N --rate-seconds S]
+ * The simulator runs in its own process, so the figures are the executor's alone.
  * 1. N patch items (default 100,000) against the simulator with no latency and no rate limit: items/s and
  *    API calls (writes = ceil(N/200) collections calls, plus the freshness reads).
  * 2. A run at --rate 20 for S seconds (default 30): the most requests in any 1-second window of the
@@ -15,19 +16,17 @@ import { executePlan } from '../src/execute/execute-plan.js';
 import { approvePlan } from '../src/plan/approve-plan.js';
 import { createPlan } from '../src/plan/create-plan.js';
 import { connectSalesforce, readCredentials } from '../src/salesforce/index.js';
-import { startSimulator } from '../src/simulator/index.js';
 import { openStore } from '../src/store/open-store.js';
+import { startSimulatorProcess } from './simulator-process.js';
 import { arg, rssMb, writeSyntheticScan } from './support.js';
 
 const n = arg('items', 100_000);
 const rateSeconds = arg('rate-seconds', 30);
 
 async function setup(items: number, rate: number) {
-  const sim = await startSimulator({ port: 0, dailyApiLimit: 1e9 });
-  sim.insertMany('Account', (function* () {
-    for (let i = 0; i < items; i++) yield { Name: `Old ${i}`, Billing_Id__c: `K-${i}` };
-  })());
-  const rows = new Map(sim.records('Account').map((r) => [String(r.Billing_Id__c), r]));
+  const sim = await startSimulatorProcess();
+  await sim.seed('execute', items);
+  const rows = new Map((await sim.records('Account', ['Billing_Id__c', 'Id', 'SystemModstamp'])).map(([key, Id, SystemModstamp]) => [String(key), { Id, SystemModstamp }]));
   const dir = mkdtempSync(join(tmpdir(), 'bench-exec-'));
   const store = await openStore(join(dir, 'state.db'));
   const user = sim.integrationUser.id;
@@ -52,15 +51,17 @@ async function setup(items: number, rate: number) {
 console.log(`bench:execute`);
 {
   const { sim, store, dir, deps, planId } = await setup(n, 0);
-  const before = sim.apiCallCount();
+  const before = await sim.apiCallCount();
+  const logStart = (await sim.requests()).length;
   const t = performance.now();
   const summary = await executePlan(deps, planId, { holder: 'bench', by: 'bench', batchSize: 200, canary: 0, pauseAfterCanary: false, dryRun: false });
   const seconds = (performance.now() - t) / 1000;
-  const log = sim.requests().slice(-(sim.apiCallCount() - before));
+  const log = (await sim.requests(logStart)).filter((r) => r.counted);
   const writes = log.filter((r) => r.path.endsWith('/composite/sobjects') && r.method === 'PATCH').length;
   const reads = log.filter((r) => r.path.endsWith('/composite') || r.path.endsWith('/query')).length;
+  const calls = (await sim.apiCallCount()) - before;
   console.log(`  ${n.toLocaleString('en-US')} patch items: ${seconds.toFixed(1)} s, ${Math.round(summary.applied / seconds).toLocaleString('en-US')} items/s, applied ${summary.applied}`);
-  console.log(`  API calls ${sim.apiCallCount() - before}: ${writes} collection writes (ceil(${n}/200) = ${Math.ceil(n / 200)}), ${reads} freshness reads; peak RSS ${rssMb().toFixed(0)} MB`);
+  console.log(`  API calls ${calls}: ${writes} collection writes (ceil(${n}/200) = ${Math.ceil(n / 200)}), ${reads} freshness reads, ${calls - writes - reads} other; peak RSS ${rssMb().toFixed(0)} MB`);
   await store.close();
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -68,13 +69,13 @@ console.log(`bench:execute`);
 {
   // Enough items that the run is still going when stopped; batch size 1 makes every item two calls.
   const { sim, store, dir, deps, planId, abort } = await setup(Math.ceil(rateSeconds * 20), 20);
-  const start = sim.requests().length;
+  const start = (await sim.requests()).length;
   const timer = setTimeout(() => abort.abort(), rateSeconds * 1000);
   const t = performance.now();
   await executePlan(deps, planId, { holder: 'bench', by: 'bench', batchSize: 1, canary: 0, pauseAfterCanary: false, dryRun: false }).catch((e: Error) => e);
   clearTimeout(timer);
   const elapsed = (performance.now() - t) / 1000;
-  const times = sim.requests().slice(start).filter((r) => r.counted).map((r) => Date.parse(r.time));
+  const times = (await sim.requests(start)).filter((r) => r.counted).map((r) => Date.parse(r.time));
   let maxWindow = 0;
   for (let i = 0, j = 0; i < times.length; i++) {
     while (times[i]! - times[j]! >= 1000) j++;
