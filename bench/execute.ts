@@ -3,7 +3,9 @@
  * The simulator runs in its own process, so the figures are the executor's alone.
  * 1. N patch items (default 100,000) against the simulator with no latency and no rate limit: items/s and
  *    API calls (writes = ceil(N/200) collections calls, plus the freshness reads).
- * 2. A run at --rate 20 for S seconds (default 30): the most requests in any 1-second window of the
+ * 2. The same N items through Bulk API 2.0 ingest jobs (the default above execute.bulkIngestThreshold):
+ *    items/s and API calls.
+ * 3. A run at --rate 20 for S seconds (default 30): the most requests in any 1-second window of the
  *    simulator's log (must be at most 20) and the mean rate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,19 +51,26 @@ async function setup(items: number, rate: number) {
 }
 
 console.log(`bench:execute`);
-{
+for (const via of ['collections', 'bulk'] as const) {
   const { sim, store, dir, deps, planId } = await setup(n, 0);
   const before = await sim.apiCallCount();
   const logStart = (await sim.requests()).length;
   const t = performance.now();
-  const summary = await executePlan(deps, planId, { holder: 'bench', by: 'bench', batchSize: 200, canary: 0, pauseAfterCanary: false, dryRun: false });
+  const bulk = via === 'bulk' ? { threshold: 10_000, jobSize: 10_000 } : undefined;
+  const summary = await executePlan(deps, planId, { holder: 'bench', by: 'bench', batchSize: 200, canary: 0, pauseAfterCanary: false, dryRun: false, ...(bulk ? { bulk } : {}) });
   const seconds = (performance.now() - t) / 1000;
   const log = (await sim.requests(logStart)).filter((r) => r.counted);
-  const writes = log.filter((r) => r.path.endsWith('/composite/sobjects') && r.method === 'PATCH').length;
+  const writes = log.filter((r) => (r.path.endsWith('/composite/sobjects') && r.method === 'PATCH') || r.path.includes('/jobs/ingest')).length;
   const reads = log.filter((r) => r.path.endsWith('/composite') || r.path.endsWith('/query')).length;
   const calls = (await sim.apiCallCount()) - before;
-  console.log(`  ${n.toLocaleString('en-US')} patch items: ${seconds.toFixed(1)} s, ${Math.round(summary.applied / seconds).toLocaleString('en-US')} items/s, applied ${summary.applied}`);
-  console.log(`  API calls ${calls}: ${writes} collection writes (ceil(${n}/200) = ${Math.ceil(n / 200)}), ${reads} freshness reads, ${calls - writes - reads} other; peak RSS ${rssMb().toFixed(0)} MB`);
+  const peak = rssMb().toFixed(0);
+  if (via === 'collections') {
+    console.log(`  ${n.toLocaleString('en-US')} patch items, sObject Collections: ${seconds.toFixed(1)} s, ${Math.round(summary.applied / seconds).toLocaleString('en-US')} items/s, applied ${summary.applied}`);
+    console.log(`    API calls ${calls}: ${writes} collection writes (ceil(${n}/200) = ${Math.ceil(n / 200)}), ${reads} freshness reads, ${calls - writes - reads} other; peak RSS ${peak} MB`);
+  } else {
+    console.log(`  ${n.toLocaleString('en-US')} patch items, Bulk API 2.0 jobs of 10,000: ${seconds.toFixed(1)} s, ${Math.round(summary.applied / seconds).toLocaleString('en-US')} items/s, applied ${summary.applied}`);
+    console.log(`    API calls ${calls}: ${writes} Bulk API calls (${Math.ceil(n / 10_000)} jobs: create, upload, close, polls, two result reads), ${reads} freshness reads, ${calls - writes - reads} other; peak RSS ${peak} MB`);
+  }
   await store.close();
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });

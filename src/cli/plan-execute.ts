@@ -10,7 +10,7 @@ import type { Database } from '../store/schema/index.js';
 import { hostname } from 'node:os';
 import { EXIT, UsageError } from '../errors.js';
 import { executorBreaker, executorPlans, executorSalesforce } from '../execute/adapters.js';
-import { executePlan, type ExecuteSummary } from '../execute/execute-plan.js';
+import { bulkOptions, executePlan, type ExecuteSummary } from '../execute/execute-plan.js';
 import { createRollbackPlan } from '../execute/rollback.js';
 import { verifyPlan } from '../execute/verify-plan.js';
 import { defaultActor } from '../plan/create-plan.js';
@@ -50,7 +50,7 @@ function renderSummary(s: ExecuteSummary): string {
     `API calls ${s.apiCalls}; ${(s.durationMs / 1000).toFixed(1)} s; ${s.itemsPerSecond} items/s`,
   ];
   if (s.canary) lines.push(`canary: ${s.canary.items} items ${s.canary.held ? 'held' : 'did not hold'}`);
-  if (s.wouldSend) lines.push(...s.wouldSend.map((w) => `would send: ${w.kind} ${w.object} x${w.records}`));
+  if (s.wouldSend) lines.push(...s.wouldSend.map((w) => `would send: ${w.kind} ${w.object} x${w.records} via ${w.via === 'bulk' ? 'Bulk API 2.0' : 'sObject Collections'}`));
   if (s.failed > 0) lines.push(`failures: sf-reconcile plan export ${s.planId} --failed --out failed-${s.planId}.csv`);
   if (s.stale > 0) lines.push(`stale items changed since the plan and were not written: re-scan and re-plan`);
   if (s.status === 'completed') lines.push(`next: sf-reconcile plan verify ${s.planId}`);
@@ -74,10 +74,11 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
       if (!(n >= 0 && n <= 1)) throw new UsageError(`--max-error-rate must be between 0 and 1 (got "${v}")`);
       return n;
     })
+    .option('--no-bulk', 'send every write through sObject Collections, even above execute.bulkIngestThreshold')
     .option('--dry-run', 'freshness reads and batching, no writes: print what would be sent')
     .option('--by <name>', 'who runs it (default: the OS user)')
     .option('--target-org <alias>', 'use an org the Salesforce CLI (sf) is logged in to')
-    .action(async (id: string | undefined, opts: { allApproved?: boolean; rate?: number; concurrency?: number; batchSize: number; canary?: number; pauseAfterCanary?: boolean; maxErrorRate?: number; dryRun?: boolean; by?: string; targetOrg?: string }) => {
+    .action(async (id: string | undefined, opts: { allApproved?: boolean; rate?: number; concurrency?: number; batchSize: number; canary?: number; pauseAfterCanary?: boolean; maxErrorRate?: number; bulk: boolean; dryRun?: boolean; by?: string; targetOrg?: string }) => {
       if ((id === undefined) === (opts.allApproved !== true)) throw new UsageError('give a plan id or --all-approved (not both)');
       if (opts.batchSize > 200) throw new UsageError(`--batch-size must be at most 200 (sObject Collections' limit; got ${opts.batchSize})`);
       const store = await ctx.store();
@@ -112,6 +113,7 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
             canary: opts.canary ?? 0,
             pauseAfterCanary: opts.pauseAfterCanary === true,
             dryRun: opts.dryRun === true,
+            bulk: bulkOptions(config.config, opts.bulk),
           },
         );
         summaries.push(summary);

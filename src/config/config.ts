@@ -49,6 +49,8 @@ const execute = z
   .object({
     /** Above this number of writes of one kind, a Bulk API 2.0 ingest job is used instead of collections. */
     bulkIngestThreshold: z.number().int().positive().optional(),
+    /** Records per Bulk API 2.0 ingest job (each job is preceded by one freshness read of its records). */
+    bulkJobSize: z.number().int().min(1).max(150_000).optional(),
     batchSize: z.number().int().min(1).max(200).optional(),
     maxErrorRate: z.number().min(0).max(1).optional(),
   })

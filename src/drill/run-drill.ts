@@ -6,7 +6,7 @@ import { NO_PROGRESS, type Progress } from '../cli/progress.js';
 import { parseConfig, canonicalJson, sha256, type LoadedConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { executorBreaker, executorPlans, executorSalesforce } from '../execute/adapters.js';
-import { executePlan } from '../execute/execute-plan.js';
+import { bulkOptions, executePlan } from '../execute/execute-plan.js';
 import { verifyPlan } from '../execute/verify-plan.js';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import { approvePlan } from '../plan/approve-plan.js';
@@ -134,7 +134,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
         breaker: executorBreaker({ maxErrorRate: 0.5, window: 200, minSamples: 20 }), now: () => new Date(), progress, signal, log,
       },
       plan.planId,
-      { holder: `drill:${process.pid}`, by: 'drill-scheduler', batchSize: 200, canary: 5, pauseAfterCanary: false, dryRun: false },
+      { holder: `drill:${process.pid}`, by: 'drill-scheduler', batchSize: 200, canary: 5, pauseAfterCanary: false, dryRun: false, bulk: bulkOptions(parsed) },
     );
     step(`sf-reconcile plan execute ${plan.planId} --canary 5: applied ${summary.applied}, failed ${summary.failed}, stale ${summary.stale}`);
     const verified = await verifyPlan(store.db, executorSalesforce(salesforce), plan.planId);

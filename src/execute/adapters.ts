@@ -60,13 +60,29 @@ export function executorSalesforce(client: SalesforceClient): ExecutorSalesforce
       return { byId, byExternalId };
     },
     async write(batch: WriteBatch) {
-      const send = async (steps: WriteBatch['steps']): Promise<WriteResult[]> => {
-        if (batch.kind === 'update') return (await client.update(batch.object, steps.map((s) => ({ Id: s.sfId!, ...s.fields })))).map(toResult);
-        if (batch.kind === 'upsert') return (await client.upsert(batch.object, batch.externalIdField, steps.map((s) => s.fields))).map(toResult);
-        // A delete sent twice (a lost answer, a retry) finds the record already in the Recycle Bin: that is applied.
-        return (await client.destroy(steps.map((s) => s.sfId!))).map((r) => (r.errors[0]?.statusCode === 'ENTITY_IS_DELETED' ? { ...toResult(r), success: true, errorCode: null, message: null } : toResult(r)));
+      // A delete sent twice (a lost answer, a retry) finds the record already in the Recycle Bin: that is applied.
+      const deleted = (r: SaveResult): WriteResult => (r.errors[0]?.statusCode === 'ENTITY_IS_DELETED' ? { ...toResult(r), success: true, errorCode: null, message: null } : toResult(r));
+      const collections = async (steps: WriteBatch['steps']): Promise<WriteResult[]> => {
+        const out: WriteResult[] = [];
+        for (let i = 0; i < steps.length; i += 200) {
+          const chunk = steps.slice(i, i + 200);
+          if (batch.kind === 'update') out.push(...(await client.update(batch.object, chunk.map((s) => ({ Id: s.sfId!, ...s.fields })))).map(toResult));
+          else if (batch.kind === 'upsert') out.push(...(await client.upsert(batch.object, batch.externalIdField, chunk.map((s) => s.fields))).map(toResult));
+          else out.push(...(await client.destroy(chunk.map((s) => s.sfId!))).map(deleted));
+        }
+        return out;
       };
-      const results = await send(batch.steps);
+      // One Bulk API 2.0 job; each record's result is matched back from the job's successful and failed results.
+      const bulk = async (steps: WriteBatch['steps']): Promise<WriteResult[]> => {
+        if (batch.kind === 'update') return (await client.bulkIngest(batch.object, 'update', steps.map((s) => ({ Id: s.sfId!, ...s.fields })), 'Id')).map(toResult);
+        if (batch.kind === 'upsert') {
+          return (await client.bulkIngest(batch.object, 'upsert', steps.map((s) => ({ ...s.fields, [batch.externalIdField]: s.externalId })), batch.externalIdField, batch.externalIdField)).map(toResult);
+        }
+        return (await client.bulkIngest(batch.object, 'delete', steps.map((s) => ({ Id: s.sfId! })), 'Id')).map(deleted);
+      };
+      const results = batch.via === 'bulk' ? await bulk(batch.steps) : await collections(batch.steps);
+      // Records a lock held back are sent again through collections: few, and the answer comes at once.
+      const send = collections;
       for (let attempt = 0; attempt < LOCK_RETRIES; attempt++) {
         const locked = results.map((r, i) => (r.errorCode === 'UNABLE_TO_LOCK_ROW' ? i : -1)).filter((i) => i >= 0);
         if (locked.length === 0) break;
@@ -96,7 +112,7 @@ export function executorPlans(db: Kysely<Database>, now: () => Date): ExecutorPl
       const status: PlanStatus = await planStatus(db, planId);
       const approval = await latestApproval(db, planId);
       const hashMatches = (await verifyPlanHash(db, plan)) && (approval === null || approval.planHash === plan.hash);
-      return { id: plan.id, status, hashMatches, itemCount: plan.totals.items - (approval?.excludedItems.length ?? 0) };
+      return { id: plan.id, status, hashMatches, itemCount: plan.totals.items - (approval?.excludedItems.length ?? 0), writes: { ...plan.totals.writes } };
     },
     async items(planId, afterItemId, limit) {
       const skip = await excludedFor(planId);

@@ -22,8 +22,18 @@ import {
   type FieldEquality,
   type ObservedRecord,
   type WriteBatch,
+  type WriteKind,
   type WriteStep,
 } from './steps.js';
+import { DEFAULT_BULK_INGEST_THRESHOLD } from '../plan/estimate.js';
+import { DEFAULT_BULK_JOB_SIZE } from './steps.js';
+import type { Config } from '../config/config.js';
+
+/** The Bulk API 2.0 settings of the config (their documented defaults where it says nothing), or none. */
+export function bulkOptions(config: Config, enabled = true): ExecuteOptions['bulk'] {
+  if (!enabled) return undefined;
+  return { threshold: config.execute.bulkIngestThreshold ?? DEFAULT_BULK_INGEST_THRESHOLD, jobSize: config.execute.bulkJobSize ?? DEFAULT_BULK_JOB_SIZE };
+}
 
 /** One record's result of a write call, aligned with the batch's steps. */
 export interface WriteResult {
@@ -52,7 +62,7 @@ export interface ExecutorSalesforce {
 
 /** What the executor reads of a plan and how it records the plan's life. */
 export interface ExecutorPlans {
-  get(planId: number): Promise<{ id: number; status: PlanStatus; hashMatches: boolean; itemCount: number } | null>;
+  get(planId: number): Promise<{ id: number; status: PlanStatus; hashMatches: boolean; itemCount: number; writes: Record<WriteKind, number> } | null>;
   /** Items with an id above `afterItemId`, in id order, at most `limit`. */
   items(planId: number, afterItemId: number, limit: number): Promise<PlanItem[]>;
   itemsById(planId: number, itemIds: readonly number[]): Promise<PlanItem[]>;
@@ -80,6 +90,11 @@ export interface ExecuteOptions {
   dryRun: boolean;
   /** Items handled together (all their steps, round by round) before the next window: bounds memory. */
   windowSize?: number;
+  /**
+   * A kind of write (update, upsert, delete) with more records in the plan than `threshold` goes through
+   * Bulk API 2.0 ingest jobs of at most `jobSize` records instead of sObject Collections (the canary never).
+   */
+  bulk?: { threshold: number; jobSize: number };
   leaseTtlMs?: number;
 }
 
@@ -108,7 +123,7 @@ export interface ExecuteSummary {
   itemsPerSecond: number;
   canary: { items: number; held: boolean } | null;
   /** For --dry-run: what would be sent. */
-  wouldSend?: { kind: string; object: string; records: number }[];
+  wouldSend?: { kind: string; object: string; via: string; records: number }[];
 }
 
 const FINAL: ReadonlySet<OutcomeState> = new Set(['failed', 'stale', 'skipped']);
@@ -161,7 +176,7 @@ export async function executePlan(deps: ExecuteDeps, planId: number, options: Ex
   const runId = options.dryRun ? 0 : await startRun(deps.db, planId, options.holder, { ...options }, deps.now());
   const apiAtStart = deps.salesforce.apiCallsUsed();
   const counts = { applied: 0, failed: 0, stale: 0, skipped: 0, alreadyDone: 0 };
-  const wouldSend = new Map<string, { kind: string; object: string; records: number }>();
+  const wouldSend = new Map<string, { kind: string; object: string; via: string; records: number }>();
   let canaryResult: ExecuteSummary['canary'] = null;
   let pauseReason: string | null = null;
   const userId = await deps.salesforce.userId();
@@ -204,7 +219,10 @@ export async function executePlan(deps: ExecuteDeps, planId: number, options: Ex
     }
 
     const progress = deps.progress(`plan ${planId}`, plan.itemCount);
-    const windowSize = options.windowSize ?? Math.max(options.batchSize * 5, 1000);
+    const bulkKinds = new Set((Object.entries(plan.writes) as [WriteKind, number][]).filter(([, n]) => options.bulk !== undefined && n > options.bulk.threshold).map(([kind]) => kind));
+    const bulk = bulkKinds.size > 0 && options.bulk !== undefined ? { kinds: bulkKinds, jobSize: options.bulk.jobSize } : undefined;
+    // A window holds a whole Bulk job's items, so each job is as large as the plan allows.
+    const windowSize = Math.max(options.windowSize ?? Math.max(options.batchSize * 5, 1000), bulk?.jobSize ?? 0);
 
     // 2. The canary: the first N unfinished items go alone, then are verified before anything else is written.
     const canaryDone = [...latest.values()].some((o) => o.canary);
@@ -218,7 +236,7 @@ export async function executePlan(deps: ExecuteDeps, planId: number, options: Ex
           if (step !== null) round.push(step);
         }
         if (round.length === 0) return;
-        for (const batch of batchSteps(round, options.batchSize)) {
+        for (const batch of batchSteps(round, options.batchSize, canary ? undefined : bulk)) {
           if (deps.signal.aborted) {
             pauseReason = 'stopped by a signal (SIGINT/SIGTERM) after the batch in flight was recorded';
             return;
@@ -346,7 +364,7 @@ async function runBatch(
   canary: boolean,
   dryRun: boolean,
   record: (outcomes: Omit<ItemOutcome, 'at'>[]) => Promise<void>,
-  wouldSend: Map<string, { kind: string; object: string; records: number }>,
+  wouldSend: Map<string, { kind: string; object: string; via: string; records: number }>,
 ): Promise<{ applied: number; failed: number; stale: number; finishedItems: number; pauseReason: string | null }> {
   const result = { applied: 0, failed: 0, stale: 0, finishedItems: 0, pauseReason: null as string | null };
   // Freshness: re-read right before writing; a record that moved since the plan is never written.
@@ -374,8 +392,8 @@ async function runBatch(
   result.stale = staleOutcomes.length;
   result.finishedItems += staleOutcomes.length;
   if (dryRun) {
-    const key = `${batch.kind}\u0000${batch.object}`;
-    const entry = wouldSend.get(key) ?? { kind: batch.kind, object: batch.object, records: 0 };
+    const key = `${batch.kind}\u0000${batch.object}\u0000${batch.via}`;
+    const entry = wouldSend.get(key) ?? { kind: batch.kind, object: batch.object, via: batch.via, records: 0 };
     entry.records += fresh.length;
     wouldSend.set(key, entry);
     return result;

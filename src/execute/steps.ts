@@ -147,19 +147,29 @@ export interface WriteBatch {
   kind: WriteKind;
   object: string;
   externalIdField: string;
+  /** sObject Collections (at most 200 records), or one Bulk API 2.0 ingest job. */
+  via: 'collections' | 'bulk';
   steps: WriteStep[];
 }
 
-/** Groups steps into calls of at most `batchSize` (sObject Collections take 200 at most). */
-export function batchSteps(steps: readonly WriteStep[], batchSize: number): WriteBatch[] {
+/** Records per Bulk API 2.0 ingest job, by default: a freshness read covers them just before the job. */
+export const DEFAULT_BULK_JOB_SIZE = 10_000;
+
+/**
+ * Groups steps into calls of at most `batchSize` (sObject Collections take 200 at most); steps of the kinds
+ * in `bulk.kinds` go into Bulk API 2.0 jobs of at most `bulk.jobSize` records instead.
+ */
+export function batchSteps(steps: readonly WriteStep[], batchSize: number, bulk?: { kinds: ReadonlySet<WriteKind>; jobSize: number }): WriteBatch[] {
   const size = Math.max(1, Math.min(200, Math.floor(batchSize)));
   const groups = new Map<string, WriteBatch>();
   const out: WriteBatch[] = [];
   for (const step of steps) {
+    const via = bulk?.kinds.has(step.kind) === true ? 'bulk' : 'collections';
+    const limit = via === 'bulk' ? Math.max(1, Math.floor(bulk!.jobSize)) : size;
     const key = `${step.kind}\u0000${step.object}\u0000${step.externalIdField}`;
     let batch = groups.get(key);
-    if (batch === undefined || batch.steps.length >= size) {
-      batch = { kind: step.kind, object: step.object, externalIdField: step.externalIdField, steps: [] };
+    if (batch === undefined || batch.steps.length >= limit) {
+      batch = { kind: step.kind, object: step.object, externalIdField: step.externalIdField, via, steps: [] };
       groups.set(key, batch);
       out.push(batch);
     }

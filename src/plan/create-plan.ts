@@ -89,6 +89,7 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
   const estimate = estimatePlan(totals.writes, {
     requestsPerSecond: deps.config.config.limits.requestsPerSecond,
     ...(exec.bulkIngestThreshold ? { bulkIngestThreshold: exec.bulkIngestThreshold } : {}),
+    ...(exec.bulkJobSize ? { bulkJobSize: exec.bulkJobSize } : {}),
     ...(exec.batchSize ? { batchSize: exec.batchSize } : {}),
   });
   await sealPlan(deps.db, planId, hash, totals, estimate as unknown as Record<string, unknown>, createdBy, createdAt);

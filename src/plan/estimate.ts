@@ -1,3 +1,4 @@
+import { DEFAULT_BULK_JOB_SIZE } from '../execute/steps.js';
 import type { PlanTotals } from '../store/plan-store.js';
 
 /** Writes of one kind above this go through a Bulk API 2.0 ingest job instead of sObject Collections. */
@@ -16,11 +17,17 @@ export interface PlanEstimate {
 }
 
 /**
- * API calls and time to execute a plan at the configured rate: each kind of write in batches of 200
- * (one freshness read per batch), or one Bulk API 2.0 job when the kind exceeds the threshold.
+ * API calls and time to execute a plan at the configured rate, counted the way the executor sends it: each
+ * kind of write in sObject Collections batches of 200 (or --batch-size), each batch preceded by one freshness
+ * read; a kind above the threshold in Bulk API 2.0 jobs of `bulkJobSize` records, each preceded by one
+ * freshness read (a Composite call of IN-list queries).
  */
-export function estimatePlan(writes: PlanTotals['writes'], options: { requestsPerSecond: number; bulkIngestThreshold?: number; batchSize?: number }): PlanEstimate {
+export function estimatePlan(
+  writes: PlanTotals['writes'],
+  options: { requestsPerSecond: number; bulkIngestThreshold?: number; bulkJobSize?: number; batchSize?: number },
+): PlanEstimate {
   const threshold = options.bulkIngestThreshold ?? DEFAULT_BULK_INGEST_THRESHOLD;
+  const jobSize = options.bulkJobSize ?? DEFAULT_BULK_JOB_SIZE;
   const batch = Math.min(200, options.batchSize ?? 200);
   let collectionsCalls = 0;
   let freshnessReads = 0;
@@ -28,13 +35,15 @@ export function estimatePlan(writes: PlanTotals['writes'], options: { requestsPe
   const method: PlanEstimate['method'] = {};
   for (const [kind, count] of Object.entries(writes) as [keyof PlanTotals['writes'], number][]) {
     if (count === 0) continue;
-    const batches = Math.ceil(count / batch);
-    freshnessReads += Math.ceil(batches / 5); // five reads per Composite call
     if (count > threshold) {
-      bulkJobs += 1;
+      const jobs = Math.ceil(count / jobSize);
+      bulkJobs += jobs;
+      freshnessReads += jobs;
       method[kind] = 'bulk';
     } else {
+      const batches = Math.ceil(count / batch);
       collectionsCalls += batches;
+      freshnessReads += batches;
       method[kind] = 'collections';
     }
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -110,6 +110,36 @@ describe('plan execute', () => {
     expect(names(second.sim).get('X-29')).toBe('New 29');
     const verify = await second.cli(['plan', 'verify', String(second.planId)]);
     expect(verify.code).toBe(0);
+  });
+
+  it('sends a kind of write above execute.bulkIngestThreshold through Bulk API 2.0 jobs, reads each result back, and keeps the canary and small kinds on collections', async () => {
+    const { planId, cli, sim, dir } = await approvedPlan(30, 3);
+    writeFileSync(join(dir, 'sf-reconcile.config.json'), JSON.stringify({ integrationUserIds: [sim.integrationUser.id], execute: { bulkIngestThreshold: 10, bulkJobSize: 12 } }));
+    sim.setFaults({ validationRules: [{ object: 'Account', field: 'Name', pattern: '^New 2\\d$', message: 'Name is locked by a rule' }] });
+    const alice = await org!.connAs('alice@sim.example');
+    const [rec] = (await alice.query<{ Id: string }>("SELECT Id FROM Account WHERE Billing_Id__c = 'X-7'")).records;
+    await alice.sobject('Account').update({ Id: rec!.Id, Name: 'Alice fixed it' });
+
+    const dry = await cli(['plan', 'execute', String(planId), '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout).wouldSend).toEqual(expect.arrayContaining([{ kind: 'update', object: 'Account', via: 'bulk', records: 29 }]));
+    const before = sim.requests().length;
+    const r = await cli(['plan', 'execute', String(planId), '--canary', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // 33 items: 2 canary updates, 28 bulk updates of which X-7 is stale and X-20..X-29 fail the rule, 3 replays.
+    expect(JSON.parse(r.stdout)).toMatchObject({ applied: 2 + 17 + 3, failed: 10, stale: 1 });
+    const log = sim.requests().slice(before);
+    const jobs = log.filter((q) => q.method === 'POST' && q.path.endsWith('/jobs/ingest'));
+    expect(jobs).toHaveLength(3); // 27 fresh updates in jobs of at most 12
+    expect(log.filter((q) => q.method === 'GET' && /\/jobs\/ingest\/[^/]+\/(successfulResults|failedResults)$/.test(q.path))).toHaveLength(6);
+    const collectionWrites = log.filter((q) => q.path.includes('/composite/sobjects') && q.method === 'PATCH');
+    expect(collectionWrites).toHaveLength(2); // the canary's updates, and the 3 replays' upserts
+    const n = names(sim);
+    expect([n.get('X-0'), n.get('X-19'), n.get('X-20'), n.get('X-7'), n.get('M-2')]).toEqual(['New 0', 'New 19', 'Old 20', 'Alice fixed it', 'Missing 2']);
+    const exported = await cli(['plan', 'export', String(planId), '--failed', '--out', 'failed.csv']);
+    expect(exported.code).toBe(0);
+    const failed = readFileSync(join(dir, 'failed.csv'), 'utf8').trim().split('\n');
+    expect(failed).toHaveLength(11);
+    expect(failed.slice(1).every((line) => /FIELD_CUSTOM_VALIDATION_EXCEPTION,Name is locked by a rule/.test(line))).toBe(true);
   });
 
   it('refuses plans that are not approved, were changed after approval, or are held by another executor', async () => {

@@ -183,16 +183,17 @@ describe('planRows', () => {
 describe('estimatePlan', () => {
   it('counts sObject Collections calls of 200 with their freshness reads, and the time at the configured rate', () => {
     const e = estimatePlan({ upsert: 450, update: 200, delete: 0 }, { requestsPerSecond: 2 });
-    // upserts: 3 batches, updates: 1 batch; freshness reads: one Composite call per 5 batches of each kind.
-    expect(e).toMatchObject({ collectionsCalls: 4, freshnessReads: 2, bulkJobs: 0, apiCalls: 6, seconds: 3, method: { upsert: 'collections', update: 'collections' } });
+    // upserts: 3 batches, updates: 1 batch; one freshness read before each batch.
+    expect(e).toMatchObject({ collectionsCalls: 4, freshnessReads: 4, bulkJobs: 0, apiCalls: 8, seconds: 4, method: { upsert: 'collections', update: 'collections' } });
   });
 
-  it('switches a kind of write to one Bulk API 2.0 job above the threshold, and honours a smaller batch size', () => {
+  it('switches a kind of write to Bulk API 2.0 jobs above the threshold, and honours a smaller batch size', () => {
     const e = estimatePlan({ upsert: 0, update: 50_000, delete: 10 }, { requestsPerSecond: 10, bulkIngestThreshold: 10_000, batchSize: 100 });
     expect(e.method).toEqual({ update: 'bulk', delete: 'collections' });
-    expect(e.bulkJobs).toBe(1);
+    expect(e.bulkJobs).toBe(5); // jobs of 10,000 records
     expect(e.collectionsCalls).toBe(1);
-    expect(e.apiCalls).toBe(1 + e.freshnessReads + 7);
+    expect(e.freshnessReads).toBe(5 + 1);
+    expect(e.apiCalls).toBe(1 + 6 + 5 * 7);
     expect(e.apiCalls).toBeLessThan(estimatePlan({ upsert: 0, update: 50_000, delete: 10 }, { requestsPerSecond: 10, bulkIngestThreshold: 100_000 }).apiCalls);
   });
 
