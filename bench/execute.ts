@@ -56,20 +56,21 @@ for (const via of ['collections', 'bulk'] as const) {
   const before = await sim.apiCallCount();
   const logStart = (await sim.requests()).length;
   const t = performance.now();
-  const bulk = via === 'bulk' ? { threshold: 10_000, jobSize: 10_000 } : undefined;
+  const bulk = via === 'bulk' ? { threshold: 0, jobSize: 10_000 } : undefined;
   const summary = await executePlan(deps, planId, { holder: 'bench', by: 'bench', batchSize: 200, canary: 0, pauseAfterCanary: false, dryRun: false, ...(bulk ? { bulk } : {}) });
   const seconds = (performance.now() - t) / 1000;
   const log = (await sim.requests(logStart)).filter((r) => r.counted);
   const writes = log.filter((r) => (r.path.endsWith('/composite/sobjects') && r.method === 'PATCH') || r.path.includes('/jobs/ingest')).length;
   const reads = log.filter((r) => r.path.endsWith('/composite') || r.path.endsWith('/query')).length;
   const calls = (await sim.apiCallCount()) - before;
+  const others = log.filter((r) => !(r.path.endsWith('/composite/sobjects') && r.method === 'PATCH') && !r.path.includes('/jobs/ingest') && !r.path.endsWith('/composite') && !r.path.endsWith('/query'));
   const peak = rssMb().toFixed(0);
   if (via === 'collections') {
     console.log(`  ${n.toLocaleString('en-US')} patch items, sObject Collections: ${seconds.toFixed(1)} s, ${Math.round(summary.applied / seconds).toLocaleString('en-US')} items/s, applied ${summary.applied}`);
-    console.log(`    API calls ${calls}: ${writes} collection writes (ceil(${n}/200) = ${Math.ceil(n / 200)}), ${reads} freshness reads, ${calls - writes - reads} other; peak RSS ${peak} MB`);
+    console.log(`    API calls ${calls}: ${writes} collection writes (ceil(${n}/200) = ${Math.ceil(n / 200)}), ${reads} freshness reads, ${calls - writes - reads} other (${[...new Set(others.map((r) => `${r.method} ${r.path.replace(/^\/services\/data\/v[\d.]+/, '')}`))].join(', ')}); peak RSS ${peak} MB`);
   } else {
     console.log(`  ${n.toLocaleString('en-US')} patch items, Bulk API 2.0 jobs of 10,000: ${seconds.toFixed(1)} s, ${Math.round(summary.applied / seconds).toLocaleString('en-US')} items/s, applied ${summary.applied}`);
-    console.log(`    API calls ${calls}: ${writes} Bulk API calls (${Math.ceil(n / 10_000)} jobs: create, upload, close, polls, two result reads), ${reads} freshness reads, ${calls - writes - reads} other; peak RSS ${peak} MB`);
+    console.log(`    API calls ${calls}: ${writes} Bulk API calls (${Math.ceil(n / 10_000)} job(s): create, upload, close, polls, two result reads), ${reads} freshness reads, ${calls - writes - reads} other (${[...new Set(others.map((r) => `${r.method} ${r.path.replace(/^\/services\/data\/v[\d.]+/, '')}`))].join(', ')}); peak RSS ${peak} MB`);
   }
   await store.close();
   await sim.stop();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDrill, scorecardLine } from '../drill/run-drill.js';
+import type * as Drill from '../drill/run-drill.js';
 import { SCENARIOS, DEFAULT_SCENARIO } from '../drill/scenarios.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
@@ -25,7 +25,9 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const names = name === 'all' ? Object.keys(SCENARIOS) : [name ?? DEFAULT_SCENARIO];
       const dbPath = ctx.globals().db;
-      const cards: Awaited<ReturnType<typeof runDrill>>[] = [];
+      // Loaded on use: the drill brings the simulator (and its SOQL parser) and jsforce.
+      const { runDrill, scorecardLine } = await import('../drill/run-drill.js');
+      const cards: Awaited<ReturnType<typeof Drill.runDrill>>[] = [];
       for (const n of names) {
         if (!ctx.output().json) ctx.stdout.write(`\n== drill ${n} (seed ${opts.seed}) ==\n`);
         const card = await runDrill(n, { seed: opts.seed, ...(dbPath ? { dbPath } : {}), progress: ctx.progress(), log: (line) => ctx.output().info(`  ${line}`) });

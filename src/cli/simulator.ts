@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError, UsageError } from '../errors.js';
-import { defaultSeed, startSimulator, type FaultSpec, type Seed } from '../simulator/index.js';
+import type { FaultSpec, Seed } from '../simulator/index.js';
 import type { CliContext } from './context.js';
 
 const fieldSchema = z.object({
@@ -74,6 +74,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--seed <file>', 'seed JSON: schema, users, records (default: Account and Contact with sample records)')
     .option('--faults <file>', 'faults JSON: latency, 503 bursts, API budget, lock rows, validation rules, dropped connections')
     .action(async (opts: { port?: number; seed?: string; faults?: string }) => {
+      // Loaded on use: the simulator's SOQL parser takes most of a second to build.
+      const { defaultSeed, startSimulator } = await import('../simulator/index.js');
       const seed: Seed = opts.seed ? (readJson(opts.seed, seedSchema, 'seed') as Seed) : defaultSeed();
       const faults: FaultSpec = opts.faults ? readJson(opts.faults, faultSchema, 'faults') : {};
       const sim = await startSimulator({ port: opts.port ?? 0, seed, faults }).catch((error: unknown) => {

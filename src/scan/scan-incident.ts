@@ -8,7 +8,7 @@ import type { FieldValue } from '../domain/values.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import type { SalesforceClient } from '../salesforce/index.js';
-import { soqlName } from '../salesforce/index.js';
+import { soqlName } from '../salesforce/soql.js';
 import { knownExternalIds, loadEventsForKeys, sampleEvents } from '../store/event-store.js';
 import { getIncident } from '../store/incident-store.js';
 import type { Store } from '../store/open-store.js';
