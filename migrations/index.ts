@@ -4,6 +4,7 @@ import * as m0002 from './0002_incidents.js';
 import * as m0003 from './0003_plans.js';
 import * as m0004 from './0004_executions.js';
 import * as m0005 from './0005_snapshot_keys.js';
+import * as m0006 from './0006_review_rows.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the folder at run time) so the same set runs
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_plans': m0003,
   '0004_executions': m0004,
   '0005_snapshot_keys': m0005,
+  '0006_review_rows': m0006,
 };

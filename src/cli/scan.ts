@@ -75,6 +75,13 @@ export function register(program: Command, ctx: CliContext): void {
       const { getIncident } = await import('../store/incident-store.js');
       await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
       const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
+      if (config.config.integrationUserIds.length === 0) {
+        // Without them every late edit, the integration's own included, looks like a person's: all manual.
+        ctx.output().warn(
+          `the config lists no integrationUserIds, so every record changed after the window counts as a person's edit (a conflict candidate); ` +
+            `add the integration's Salesforce user Id to ${config.file ?? 'sf-reconcile.config.json'} (this session's user is ${salesforce.userId})`,
+        );
+      }
       const summary = await scanIncident(
         { db: store.db, sqlite: store.sqlite, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
         incidentId,

@@ -4,8 +4,9 @@ import { InputError, UsageError } from '../errors.js';
 import { appendJournal, getPlan, iteratePlanItems, latestApproval, planStatus, recordApproval, verifyPlanHash } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
 import { latestSnapshotId } from '../store/snapshot-store.js';
-import { readReviewedCsv } from './plan-csv.js';
-import { checkReview } from './review-rules.js';
+import { streamReviewedCsv, type ReviewedRow } from './plan-csv.js';
+import { checkReview, type ReviewOutcome } from './review-rules.js';
+import { appendReviewRows, deleteReview, newReviewId, reviewRowsForItems, reviewRowsOutside } from '../store/review-store.js';
 
 export interface ApproveOptions {
   by: string;
@@ -40,10 +41,7 @@ export async function approvePlan(db: Kysely<Database>, planId: number, options:
   }
   let excluded: number[] = [];
   if (options.reviewedCsv !== undefined) {
-    const rows = readReviewedCsv(options.reviewedCsv);
-    const items: PlanItem[] = [];
-    for await (const item of iteratePlanItems(db, planId)) items.push(item);
-    const review = checkReview(planId, items, rows);
+    const review = await checkReviewedCsv(db, planId, options.reviewedCsv);
     if (review.problems.length > 0) {
       throw new InputError(`the reviewed CSV was refused, nothing approved: ${review.problems.slice(0, 5).join('; ')}${review.problems.length > 5 ? `; and ${review.problems.length - 5} more` : ''}`, {
         code: 'REVIEW_REFUSED',
@@ -60,4 +58,54 @@ export async function approvePlan(db: Kysely<Database>, planId: number, options:
   await recordApproval(db, planId, { by: options.by, at: now.toISOString(), planHash: plan.hash, excludedItems: excluded, selfApproval: options.by === plan.createdBy, forced: options.force });
   const approval = await latestApproval(db, planId);
   return { planId, hash: approval!.planHash, excluded, approvedItems: plan.totals.items - excluded.length };
+}
+
+/** Problems kept for the message and the JSON: enough to act on, bounded however damaged the file. */
+const MAX_PROBLEMS = 1000;
+
+/**
+ * checkReview over a plan and a reviewed CSV of any size in bounded memory: the CSV's rows are streamed into
+ * scratch rows keyed by the item they name, then the plan is checked a page of items at a time against the
+ * rows naming those items; rows naming no item of the plan are listed last.
+ */
+async function checkReviewedCsv(db: Kysely<Database>, planId: number, path: string): Promise<ReviewOutcome> {
+  const reviewId = newReviewId();
+  try {
+    let pending: ReviewedRow[] = [];
+    for await (const row of streamReviewedCsv(path)) {
+      if (row.cells[0] !== String(planId)) {
+        return { excluded: [], problems: [`the reviewed CSV belongs to plan ${row.cells[0]}, not plan ${planId} (line ${row.line})`] };
+      }
+      pending.push(row);
+      if (pending.length >= 1000) {
+        await appendReviewRows(db, reviewId, pending);
+        pending = [];
+      }
+    }
+    await appendReviewRows(db, reviewId, pending);
+    const problems: string[] = [];
+    const excluded: number[] = [];
+    let after = 0;
+    let page: PlanItem[] = [];
+    const checkPage = async () => {
+      if (page.length === 0) return;
+      const last = page[page.length - 1]!.itemId;
+      const outcome = checkReview(planId, page, await reviewRowsForItems(db, reviewId, after, last));
+      problems.push(...outcome.problems.slice(0, MAX_PROBLEMS - problems.length));
+      excluded.push(...outcome.excluded);
+      after = last;
+      page = [];
+    };
+    for await (const item of iteratePlanItems(db, planId)) {
+      page.push(item);
+      if (page.length >= 2000) await checkPage();
+    }
+    await checkPage();
+    // Rows whose item id is not a number, or beyond the plan's last item.
+    const outside = await reviewRowsOutside(db, reviewId, after, MAX_PROBLEMS);
+    problems.push(...checkReview(planId, [], outside).problems.slice(0, MAX_PROBLEMS - problems.length));
+    return { excluded, problems };
+  } finally {
+    await deleteReview(db, reviewId);
+  }
 }

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { parse } from 'csv-parse/sync';
+import { parse as parseStream } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { csvCell } from '../domain/csv-safe.js';
 import type { PlanItem } from '../domain/plan.js';
@@ -66,28 +66,52 @@ export interface ReviewedRow {
   rowHash: string;
 }
 
-/** Reads a reviewed CSV: any row order, CRLF or LF, with or without a BOM; anything else is an InputError. */
-export function readReviewedCsv(path: string): ReviewedRow[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the reviewed CSV ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file: path });
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
-  } catch (error) {
-    throw new InputError(`${path} is not a readable CSV: ${(error as Error).message}`, { file: path, hint: 'export the plan again with "sf-reconcile plan export", change only the decision column, save as CSV' });
-  }
-  const [header, ...rows] = records;
+const REVIEW_HINT = 'export the plan again with "sf-reconcile plan export", change only the decision column, save as CSV';
+
+function checkHeader(path: string, header: string[] | undefined): void {
   if (header === undefined || header.join(',') !== PLAN_CSV_COLUMNS.join(',')) {
     throw new InputError(`${path} is not a plan review CSV: its header must be ${PLAN_CSV_COLUMNS.join(',')}`, { file: path, hint: 'use the file written by "sf-reconcile plan export"' });
   }
-  return rows.map((cells, i) => {
-    if (cells.length !== PLAN_CSV_COLUMNS.length) {
-      throw new InputError(`${path} line ${i + 2}: ${cells.length} cells instead of ${PLAN_CSV_COLUMNS.length} (a truncated or damaged file)`, { file: path, line: i + 2 });
+}
+
+function toReviewedRow(path: string, cells: string[], line: number): ReviewedRow {
+  if (cells.length !== PLAN_CSV_COLUMNS.length) {
+    throw new InputError(`${path} line ${line}: ${cells.length} cells instead of ${PLAN_CSV_COLUMNS.length} (a truncated or damaged file)`, { file: path, line });
+  }
+  return { line, cells: cells.slice(0, 12), decision: cells[12]!.trim().toLowerCase(), rowHash: cells[13]! };
+}
+
+function unreadable(path: string, error: unknown): InputError {
+  const e = error as NodeJS.ErrnoException;
+  // A file-system error (ENOENT, EISDIR...) carries the failed call; the parser's errors do not.
+  if (e.syscall !== undefined) return new InputError(`cannot read the reviewed CSV ${path}: ${e.code ?? e.message}`, { file: path });
+  return new InputError(`${path} is not a readable CSV: ${(error as Error).message}`, { file: path, hint: REVIEW_HINT });
+}
+
+const CSV_OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: true } as const;
+
+/**
+ * Reads a reviewed CSV as a stream, in bounded memory whatever its size: any row order, CRLF or LF, with or
+ * without a BOM; anything else is an InputError naming the file (and the line where there is one).
+ */
+export async function* streamReviewedCsv(path: string): AsyncGenerator<ReviewedRow> {
+  const input = createReadStream(path);
+  const parser = parseStream(CSV_OPTIONS);
+  input.on('error', (error) => parser.destroy(error));
+  input.pipe(parser);
+  let index = 0;
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+  for (;;) {
+    let next: IteratorResult<string[]>;
+    try {
+      next = await records.next();
+    } catch (error) {
+      throw unreadable(path, error);
     }
-    return { line: i + 2, cells: cells.slice(0, 12), decision: cells[12]!.trim().toLowerCase(), rowHash: cells[13]! };
-  });
+    if (next.done === true) break;
+    index += 1;
+    if (index === 1) checkHeader(path, next.value);
+    else yield toReviewedRow(path, next.value, index);
+  }
+  if (index === 0) checkHeader(path, undefined);
 }

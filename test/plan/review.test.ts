@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import type { PlanItem } from '../../src/domain/plan.js';
 import { estimatePlan } from '../../src/plan/estimate.js';
 import { hashPlan, type PlanHeader } from '../../src/plan/hash-plan.js';
-import { PLAN_CSV_COLUMNS, planRows, readReviewedCsv, rowHash, writePlanCsv } from '../../src/plan/plan-csv.js';
+import { PLAN_CSV_COLUMNS, planRows, rowHash, streamReviewedCsv, writePlanCsv, type ReviewedRow } from '../../src/plan/plan-csv.js';
+
+/** The reviewed rows as approve reads them: streamed. */
+async function readReviewedCsv(path: string): Promise<ReviewedRow[]> {
+  const rows: ReviewedRow[] = [];
+  for await (const row of streamReviewedCsv(path)) rows.push(row);
+  return rows;
+}
 import { checkReview } from '../../src/plan/review-rules.js';
 import { aPlanItem } from '../support/builders.js';
 import { tempDir } from '../support/cli.js';
@@ -97,7 +104,7 @@ describe('reviewed CSV', () => {
       body.find((r) => r[1] === '1' && r[6] === 'Phone')![12] = ' Reject ';
       body.find((r) => r[1] === '3')![12] = 'approve';
     });
-    const review = checkReview(7, items, readReviewedCsv(file));
+    const review = checkReview(7, items, await readReviewedCsv(file));
     expect(review).toEqual({ excluded: [1], problems: [] });
   });
 
@@ -107,7 +114,7 @@ describe('reviewed CSV', () => {
     for (const variant of [text, text.replace(/\r?\n/g, '\r\n'), `\uFEFF${text}`, `\uFEFF${text.replace(/\r?\n/g, '\r\n')}`]) {
       const file = join(dir, 'variant.csv');
       writeFileSync(file, variant);
-      expect(checkReview(7, items, readReviewedCsv(file))).toEqual({ excluded: [], problems: [] });
+      expect(checkReview(7, items, await readReviewedCsv(file))).toEqual({ excluded: [], problems: [] });
     }
   });
 
@@ -122,7 +129,7 @@ describe('reviewed CSV', () => {
       body.push([...body[0]!.slice(0, 6), 'Website', ...body[0]!.slice(7)]); // added
       body.push([...body[0]!]); // duplicated
     });
-    const { problems, excluded } = checkReview(7, items, readReviewedCsv(file));
+    const { problems, excluded } = checkReview(7, items, await readReviewedCsv(file));
     expect(excluded).toEqual([]);
     expect(problems).toHaveLength(5);
     expect(problems.join('\n')).toMatch(/item 1 was edited \(proposed_value\); only the decision column may change/);
@@ -138,11 +145,11 @@ describe('reviewed CSV', () => {
     const forged = resave(dir, rows, (body) => {
       body[0]![13] = '0000000000000000';
     });
-    expect(checkReview(7, items, readReviewedCsv(forged)).problems).toEqual([expect.stringMatching(/was edited \(row_hash\)/)]);
+    expect(checkReview(7, items, await readReviewedCsv(forged)).problems).toEqual([expect.stringMatching(/was edited \(row_hash\)/)]);
     const other = resave(dir, rows, (body) => {
       for (const r of body) r[0] = '8';
     });
-    expect(checkReview(7, items, readReviewedCsv(other)).problems).toEqual([expect.stringMatching(/belongs to plan 8, not plan 7/)]);
+    expect(checkReview(7, items, await readReviewedCsv(other)).problems).toEqual([expect.stringMatching(/belongs to plan 8, not plan 7/)]);
   });
 
   it('a truncated file, another header, or not CSV at all is an input error with the file and how to fix it', async () => {
@@ -159,14 +166,14 @@ describe('reviewed CSV', () => {
       writeFileSync(file, content);
       let error: unknown;
       try {
-        readReviewedCsv(file);
+        await readReviewedCsv(file);
       } catch (e) {
         error = e;
       }
       expect(error, name).toMatchObject({ name: 'InputError', message: expect.stringMatching(message) as unknown as string });
       expect((error as Error).message, name).toContain(file);
     }
-    expect(() => readReviewedCsv(join(dir, 'absent.csv'))).toThrow(/cannot read the reviewed CSV .*ENOENT/);
+    await expect(readReviewedCsv(join(dir, 'absent.csv'))).rejects.toThrow(/cannot read the reviewed CSV .*ENOENT/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_PROGRESS } from '../../src/cli/progress.js';
 import { parseConfig } from '../../src/config/config.js';
@@ -132,6 +132,13 @@ describe('sf-reconcile incident and scan commands', () => {
     expect(csv).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
     const list = await runCli(['incident', 'list', '--json'], { cwd: dir, env });
     expect((JSON.parse(list.stdout) as { id: number }[]).map((i) => i.id)).toEqual([Number(id)]);
+    // No config: the scan says that every late edit will look like a person's, and names the session's user.
+    expect(scan.stderr).toContain(`warning: the config lists no integrationUserIds`);
+    expect(scan.stderr).toContain(`this session's user is ${org.sim.integrationUser.id}`);
+    writeFileSync(join(dir, 'sf-reconcile.config.json'), JSON.stringify({ integrationUserIds: [org.sim.integrationUser.id] }));
+    const configured = await runCli(['scan', id, '--json', '--no-sf-scan'], { cwd: dir, env });
+    expect(configured.code, configured.stderr).toBe(0);
+    expect(configured.stderr).not.toContain('warning');
   });
 
   it('exits 2 with one line for a bad window, an unknown incident, a config error or failed login; 75 when the API budget is spent', async () => {

@@ -44,8 +44,20 @@ export interface PlanApprovalRow {
   forced: number;
 }
 
+/** One row of a reviewed CSV while `plan approve --reviewed` checks it (scratch, deleted afterwards). */
+export interface ReviewRowRow {
+  review_id: number;
+  line: number;
+  /** The row's item_id cell as a number, or null when it is not one. */
+  item_num: number | null;
+  cells_json: string;
+  decision: string;
+  row_hash: string;
+}
+
 export interface PlansTables {
   plans: PlanRow;
+  review_rows: ReviewRowRow;
   plan_items: PlanItemRow;
   plan_journal: PlanJournalRow;
   plan_approvals: PlanApprovalRow;
