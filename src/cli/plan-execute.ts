@@ -15,6 +15,7 @@ import { createRollbackPlan } from '../execute/rollback.js';
 import { verifyPlan } from '../execute/verify-plan.js';
 import { defaultActor } from '../plan/create-plan.js';
 import { getPlan, listPlans } from '../store/plan-store.js';
+import { estimatePlan } from '../plan/estimate.js';
 import { salesforceFor } from './connect.js';
 import type { CliContext } from './context.js';
 import { parseId } from './incident.js';
@@ -51,6 +52,10 @@ function renderSummary(s: ExecuteSummary): string {
   ];
   if (s.canary) lines.push(`canary: ${s.canary.items} items ${s.canary.held ? 'held' : 'did not hold'}`);
   if (s.wouldSend) lines.push(...s.wouldSend.map((w) => `would send: ${w.kind} ${w.object} x${w.records} via ${w.via === 'bulk' ? 'Bulk API 2.0' : 'sObject Collections'}`));
+  if (s.wouldUse) {
+    const u = s.wouldUse;
+    lines.push(`would use about ${u.apiCalls} API calls (${u.collectionsCalls} collections writes, ${u.bulkJobs} Bulk API jobs, ${u.freshnessReads} freshness reads), about ${u.seconds} s at ${u.requestsPerSecond}/s`);
+  }
   if (s.failed > 0) lines.push(`failures: sf-reconcile plan export ${s.planId} --failed --out failed-${s.planId}.csv`);
   if (s.stale > 0) lines.push(`stale items changed since the plan and were not written: re-scan and re-plan`);
   if (s.status === 'completed') lines.push(`next: sf-reconcile plan verify ${s.planId}`);
@@ -116,6 +121,17 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
             bulk: bulkOptions(config.config, opts.bulk),
           },
         );
+        if (summary.status === 'dry-run') {
+          // What the whole run would spend, counted as the executor sends it (the dry run itself read one round).
+          const writes = (await getPlan(store.db, planId)).totals.writes;
+          const bulk = bulkOptions(config.config, opts.bulk);
+          summary.wouldUse = estimatePlan(writes, {
+            requestsPerSecond: opts.rate ?? config.config.limits.requestsPerSecond,
+            batchSize: opts.batchSize,
+            bulkIngestThreshold: bulk?.threshold ?? Number.POSITIVE_INFINITY,
+            ...(bulk ? { bulkJobSize: bulk.jobSize } : {}),
+          });
+        }
         summaries.push(summary);
       }
       ctx.output().result(opts.allApproved ? { plans: summaries } : summaries[0], () => summaries.map(renderSummary).join('\n\n'));

@@ -25,7 +25,7 @@ import {
   type WriteKind,
   type WriteStep,
 } from './steps.js';
-import { DEFAULT_BULK_INGEST_THRESHOLD } from '../plan/estimate.js';
+import { DEFAULT_BULK_INGEST_THRESHOLD, type PlanEstimate } from '../plan/estimate.js';
 import { DEFAULT_BULK_JOB_SIZE } from './steps.js';
 import type { Config } from '../config/config.js';
 
@@ -122,8 +122,10 @@ export interface ExecuteSummary {
   durationMs: number;
   itemsPerSecond: number;
   canary: { items: number; held: boolean } | null;
-  /** For --dry-run: what would be sent. */
+  /** For --dry-run: what would be sent first (one round). */
   wouldSend?: { kind: string; object: string; via: string; records: number }[];
+  /** For --dry-run: the API calls and time the whole run would use (filled by the caller, which knows the rate). */
+  wouldUse?: PlanEstimate;
 }
 
 const FINAL: ReadonlySet<OutcomeState> = new Set(['failed', 'stale', 'skipped']);

@@ -122,6 +122,8 @@ describe('plan execute', () => {
 
     const dry = await cli(['plan', 'execute', String(planId), '--dry-run', '--json']);
     expect(JSON.parse(dry.stdout).wouldSend).toEqual(expect.arrayContaining([{ kind: 'update', object: 'Account', via: 'bulk', records: 29 }]));
+    // 30 updates in 3 jobs of at most 12 (a read and 7 calls each), 3 upserts in one collections call and its read.
+    expect(JSON.parse(dry.stdout).wouldUse).toMatchObject({ bulkJobs: 3, collectionsCalls: 1, freshnessReads: 4, apiCalls: 3 * 8 + 2, method: { update: 'bulk', upsert: 'collections' } });
     const before = sim.requests().length;
     const r = await cli(['plan', 'execute', String(planId), '--canary', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -140,6 +142,66 @@ describe('plan execute', () => {
     const failed = readFileSync(join(dir, 'failed.csv'), 'utf8').trim().split('\n');
     expect(failed).toHaveLength(11);
     expect(failed.slice(1).every((line) => /FIELD_CUSTOM_VALIDATION_EXCEPTION,Name is locked by a rule/.test(line))).toBe(true);
+  });
+
+  it('pauses (75) when the daily API allocation runs out mid-run and resumes; retries records a lock held back; rides out dropped connections and lost answers', async () => {
+    // The daily allocation: with three calls left the executor stops before the reserve (0 here) is crossed.
+    const limited = await approvedPlan(40);
+    writeFileSync(join(limited.dir, 'sf-reconcile.config.json'), JSON.stringify({ integrationUserIds: [limited.sim.integrationUser.id], limits: { requestsPerSecond: 1000, concurrency: 4, apiReserve: 0 } }));
+    limited.sim.setFaults({ dailyApiLimit: 1000, apiUsed: 997 });
+    const reserve = await limited.cli(['plan', 'execute', String(limited.planId), '--batch-size', '10']);
+    expect(reserve.code, reserve.stderr).toBe(75);
+    expect(reserve.stderr).toMatch(/stopped before the daily API allocation falls under the reserve: \d+ of 1000 calls left/);
+    expect(limited.sim.requests().some((q) => q.status === 403)).toBe(false);
+    // Mid-run, another integration spends the rest of the allocation. Whichever the executor meets first, the
+    // usage in a response's Sforce-Limit-Info or a call refused with REQUEST_LIMIT_EXCEEDED (the client test
+    // covers that one alone), it pauses resumably.
+    limited.sim.setFaults({ latencyMs: 40 });
+    const running = limited.cli(['plan', 'execute', String(limited.planId), '--batch-size', '5']);
+    while (![...names(limited.sim).values()].some((v) => v.startsWith('New '))) await new Promise((r) => setTimeout(r, 5));
+    limited.sim.setFaults({ dailyApiLimit: 1000, apiUsed: 1000 });
+    const exceeded = await running;
+    expect(exceeded.code, exceeded.stderr).toBe(75);
+    expect(exceeded.stderr).toMatch(/REQUEST_LIMIT_EXCEEDED|stopped before the daily API allocation falls under the reserve/);
+    expect(exceeded.stderr).toMatch(/run .*again/);
+    const halfway = [...names(limited.sim).values()].filter((v) => v.startsWith('New ')).length;
+    expect(halfway).toBeGreaterThan(0);
+    expect(halfway).toBeLessThan(40);
+    limited.sim.setFaults({});
+    const resumed = await limited.cli(['plan', 'execute', String(limited.planId), '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect([...names(limited.sim).values()].filter((v) => v.startsWith('New '))).toHaveLength(40);
+    await org!.stop();
+
+    // Locks: a record write fails with UNABLE_TO_LOCK_ROW a third of the time; the executor sends those again.
+    const locked = await approvedPlan(40);
+    locked.sim.setFaults({ seed: 3, lockRowProbability: 0.33 });
+    const before = locked.sim.requests().length;
+    const lockRun = await locked.cli(['plan', 'execute', String(locked.planId), '--batch-size', '10', '--json']);
+    expect(lockRun.code, lockRun.stderr).toBe(0);
+    const lockSummary = JSON.parse(lockRun.stdout) as { applied: number; failed: number };
+    const patches = locked.sim.requests().slice(before).filter((q) => q.path.includes('/composite/sobjects') && q.method === 'PATCH');
+    expect(patches.length).toBeGreaterThan(4); // 4 batches, and the locked records again
+    expect(lockSummary.applied + lockSummary.failed).toBe(40);
+    expect(lockSummary.applied).toBeGreaterThanOrEqual(36);
+    const lockedNames = names(locked.sim);
+    expect([...lockedNames.values()].filter((v) => v.startsWith('New '))).toHaveLength(lockSummary.applied);
+    await org!.stop();
+
+    // Connections: one dropped before the request is read, one after the write was made (the answer is lost).
+    const dropped = await approvedPlan(40);
+    dropped.sim.setFaults({ dropConnections: [{ from: 4, count: 1 }], dropResponses: [{ from: 7, count: 1 }] });
+    const dropStart = dropped.sim.requests().length;
+    const run = await dropped.cli(['plan', 'execute', String(dropped.planId), '--batch-size', '10', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    // Both faults hit a collections update (status 0: no answer); each was sent again and answered. Sending it
+    // again is safe: an update by Id to the same values, and the record's SystemModstamp was checked before.
+    const writes = dropped.sim.requests().slice(dropStart).filter((q) => q.method === 'PATCH').map((q) => q.status);
+    expect(writes.slice(0, 4)).toEqual([0, 200, 0, 200]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ applied: 40, failed: 0, stale: 0 });
+    expect([...names(dropped.sim).values()].filter((v) => v.startsWith('New '))).toHaveLength(40);
+    const verify = await dropped.cli(['plan', 'verify', String(dropped.planId), '--json']);
+    expect(verify.code, verify.stderr).toBe(0);
   });
 
   it('refuses plans that are not approved, were changed after approval, or are held by another executor', async () => {
@@ -164,7 +226,9 @@ describe('plan execute', () => {
     const { planId, cli, sim } = await approvedPlan(12);
     const dry = await cli(['plan', 'execute', String(planId), '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ status: 'dry-run', wouldSend: [{ kind: 'update', object: 'Account', records: 12 }] });
+    expect(JSON.parse(dry.stdout)).toMatchObject({ status: 'dry-run', wouldSend: [{ kind: 'update', object: 'Account', via: 'collections', records: 12 }], wouldUse: { apiCalls: 2, collectionsCalls: 1, freshnessReads: 1, bulkJobs: 0 } });
+    const dryText = await cli(['plan', 'execute', String(planId), '--dry-run']);
+    expect(dryText.stdout).toContain('would use about 2 API calls (1 collections writes, 0 Bulk API jobs, 1 freshness reads)');
     expect(names(sim).get('X-0')).toBe('Old 0');
     const all = await cli(['plan', 'execute', '--all-approved', '--json']);
     expect(all.code, all.stderr).toBe(0);
