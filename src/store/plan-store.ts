@@ -178,7 +178,19 @@ export async function planStatus(db: Kysely<Database>, planId: number): Promise<
   return 'created';
 }
 
+/** Records the approval and its journal entry together; a second approval of the plan is refused (unique index). */
 export async function recordApproval(db: Kysely<Database>, planId: number, approval: Approval): Promise<void> {
+  try {
+    await insertApproval(db, planId, approval);
+  } catch (error) {
+    if (/UNIQUE|unique|duplicate key/.test((error as Error).message)) {
+      throw new UsageError(`plan ${planId} is already approved`, { code: 'PLAN_ALREADY_APPROVED', hint: `see its state with "sf-reconcile plan show ${planId}"` });
+    }
+    throw error;
+  }
+}
+
+async function insertApproval(db: Kysely<Database>, planId: number, approval: Approval): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('plan_approvals')

@@ -82,6 +82,16 @@ describe('plan store', () => {
     expect(await verifyPlanHash(store.db, await getPlan(store.db, id))).toBe(false);
   });
 
+  it('records one approval per plan: two approvers at the same moment get one approval and one refusal', async () => {
+    const { id, hash } = await storePlan(many(2));
+    const approval = (by: string) => ({ by, at: '2026-11-20T16:05:00.000Z', planHash: hash, excludedItems: [], selfApproval: false, forced: false });
+    const results = await Promise.allSettled([recordApproval(store.db, id, approval('dave')), recordApproval(store.db, id, approval('erin'))]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ name: 'UsageError', code: 'PLAN_ALREADY_APPROVED', message: `plan ${id} is already approved` });
+    expect((await planJournal(store.db, id)).filter((j) => j.status === 'approved')).toHaveLength(1);
+    expect(await latestApproval(store.db, id)).toMatchObject({ by: expect.stringMatching(/^(dave|erin)$/) as unknown as string });
+  });
+
   it('derives the status from the append-only journal: export and notes do not change it', async () => {
     const { id, hash } = await storePlan(many(2));
     const at = (m: number) => new Date(Date.UTC(2026, 10, 20, 16, m));
