@@ -1,10 +1,10 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { IntegrationEvent, StoredEvent } from '../domain/event.js';
 import type { RecordKey } from '../domain/record-key.js';
 import type { Store } from './open-store.js';
 import type { EventRow } from './schema/events.js';
 import type { Database } from './schema/index.js';
+import { statement } from './sqlite-statements.js';
 
 /**
  * The event store's repository. Events are append-only: this module inserts and reads them, and no code
@@ -421,16 +421,9 @@ export async function loadEventsForKeys(db: Kysely<Database>, keys: readonly Rec
 /** Keys per statement: well under every dialect's bound-parameter limit. */
 const KEYS_PER_READ = 500;
 const EVENT_COLUMNS = 'external_id, source, event_id, time, op, fields_json, status, seq, error, sf_id, external_id_field, batch_id, file, line';
-const readStatements = new WeakMap<Sqlite, Map<number, BetterSqlite3.Statement>>();
 
 function loadEventsSqlite(sqlite: Sqlite, object: string, ids: readonly string[], out: Map<string, StoredEvent[]>): void {
-  let bySize = readStatements.get(sqlite);
-  if (bySize === undefined) readStatements.set(sqlite, (bySize = new Map()));
-  let st = bySize.get(ids.length);
-  if (st === undefined) {
-    st = sqlite.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE object = ? AND external_id IN (${ids.map(() => '?').join(',')})`).raw(true);
-    bySize.set(ids.length, st);
-  }
+  const st = statement(sqlite, `SELECT ${EVENT_COLUMNS} FROM events WHERE object = ? AND external_id IN (${ids.map(() => '?').join(',')})`).raw(true);
   for (const r of st.all(object, ...ids) as unknown[][]) {
     const externalId = r[0] as string;
     const event: StoredEvent = {

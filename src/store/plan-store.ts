@@ -4,6 +4,7 @@ import type { PlanItem, PlanStatus } from '../domain/plan.js';
 import { UsageError } from '../errors.js';
 import { PlanHasher, planItemJson, type PlanHeader } from '../plan/hash-plan.js';
 import type { Database } from './schema/index.js';
+import { statement } from './sqlite-statements.js';
 
 export interface PlanRecord extends PlanHeader {
   hash: string;
@@ -58,12 +59,7 @@ export async function insertPlanItems(db: Kysely<Database>, planId: number, item
   const json = (i: number) => options.json?.[i] ?? planItemJson(items[i]!);
   const sqlite = options.sqlite ?? null;
   if (sqlite !== null) {
-    let insert = itemInserts.get(sqlite);
-    if (insert === undefined) {
-      insert = sqlite.prepare('INSERT INTO plan_items (plan_id, item_id, object, external_id, action, item_json) VALUES (?, ?, ?, ?, ?, ?)');
-      itemInserts.set(sqlite, insert);
-    }
-    const st = insert;
+    const st = statement(sqlite, 'INSERT INTO plan_items (plan_id, item_id, object, external_id, action, item_json) VALUES (?, ?, ?, ?, ?, ?)');
     sqlite.transaction(() => {
       items.forEach((item, i) => st.run(planId, item.itemId, item.object, item.externalId, item.action, json(i)));
     }).immediate();
@@ -80,7 +76,6 @@ export async function insertPlanItems(db: Kysely<Database>, planId: number, item
 }
 
 type Sqlite = BetterSqlite3.Database;
-const itemInserts = new WeakMap<Sqlite, BetterSqlite3.Statement>();
 
 /** Completes creation: hash, totals, estimate, and the `created` journal entry, in one transaction. */
 export async function sealPlan(db: Kysely<Database>, planId: number, hash: string, totals: PlanTotals, estimate: Record<string, unknown>, by: string, at: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { Incident, ScanSnapshot, ScannedRecord } from '../domain/drift.js';
 import { UsageError } from '../errors.js';
 import { getIncident } from './incident-store.js';
 import type { Database } from './schema/index.js';
+import { statement } from './sqlite-statements.js';
 
 /** Starts a snapshot; it becomes visible to planning once `completeSnapshot` ran. */
 export async function createSnapshot(db: Kysely<Database>, incidentId: number, takenAt: Date): Promise<number> {
@@ -69,12 +70,7 @@ export async function appendSnapshotRecords(
 ): Promise<void> {
   if (records.length === 0) return;
   if (sqlite !== null) {
-    let insert = insertStatements.get(sqlite);
-    if (insert === undefined) {
-      insert = sqlite.prepare('INSERT INTO snapshot_records (snapshot_id, ordinal, object, external_id, class, sf_id, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      insertStatements.set(sqlite, insert);
-    }
-    const st = insert;
+    const st = statement(sqlite, 'INSERT INTO snapshot_records (snapshot_id, ordinal, object, external_id, class, sf_id, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
     sqlite.transaction(() => {
       records.forEach((r, i) => st.run(snapshotId, firstOrdinal + i, r.key.object, r.key.externalId, r.diff.class, r.diff.sfId, JSON.stringify(r)));
     }).immediate();
@@ -99,8 +95,6 @@ export async function appendSnapshotRecords(
     }
   });
 }
-
-const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 export async function completeSnapshot(db: Kysely<Database>, snapshotId: number, summary: Record<string, unknown>, now: Date): Promise<void> {
   await db.updateTable('snapshots').set({ completed_at: now.toISOString(), summary_json: JSON.stringify(summary) }).where('id', '=', snapshotId).execute();
