@@ -110,6 +110,8 @@ export async function* streamReviewedCsv(path: string): AsyncGenerator<ReviewedR
     }
     if (next.done === true) break;
     index += 1;
+    // Spreadsheets save rows of empty cells below the data: nothing was reviewed there.
+    if (index > 1 && next.value.every((cell) => cell.trim() === '')) continue;
     if (index === 1) checkHeader(path, next.value);
     else yield toReviewedRow(path, next.value, index);
   }

@@ -108,10 +108,11 @@ describe('reviewed CSV', () => {
     expect(review).toEqual({ excluded: [1], problems: [] });
   });
 
-  it('accepts LF, CRLF, with and without BOM alike', async () => {
+  it('accepts LF, CRLF, with and without BOM alike, and rows of empty cells a spreadsheet saved below the data', async () => {
     const dir = tempDir();
     const { text } = await exported(dir);
-    for (const variant of [text, text.replace(/\r?\n/g, '\r\n'), `\uFEFF${text}`, `\uFEFF${text.replace(/\r?\n/g, '\r\n')}`]) {
+    const padded = `${text.replace(/\r?\n/g, '\r\n')},,,,,,,,,,,,,\r\n${',,'.repeat(7)}\r\n`;
+    for (const variant of [text, text.replace(/\r?\n/g, '\r\n'), `\uFEFF${text}`, `\uFEFF${text.replace(/\r?\n/g, '\r\n')}`, padded]) {
       const file = join(dir, 'variant.csv');
       writeFileSync(file, variant);
       expect(checkReview(7, items, await readReviewedCsv(file))).toEqual({ excluded: [], problems: [] });
