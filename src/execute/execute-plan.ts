@@ -15,6 +15,7 @@ import {
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema/index.js';
 import {
+  DEFAULT_BULK_JOB_SIZE,
   batchSteps,
   checkFreshness,
   settleAttempt,
@@ -26,7 +27,6 @@ import {
   type WriteStep,
 } from './steps.js';
 import { DEFAULT_BULK_INGEST_THRESHOLD, type PlanEstimate } from '../plan/estimate.js';
-import { DEFAULT_BULK_JOB_SIZE } from './steps.js';
 import type { Config } from '../config/config.js';
 
 /** The Bulk API 2.0 settings of the config (their documented defaults where it says nothing), or none. */
