@@ -6,6 +6,7 @@ import * as m0004 from './0004_executions.js';
 import * as m0005 from './0005_snapshot_keys.js';
 import * as m0006 from './0006_review_rows.js';
 import * as m0007 from './0007_one_approval.js';
+import * as m0008 from './0008_scan_rows.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the folder at run time) so the same set runs
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_snapshot_keys': m0005,
   '0006_review_rows': m0006,
   '0007_one_approval': m0007,
+  '0008_scan_rows': m0008,
 };

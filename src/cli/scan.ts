@@ -54,7 +54,7 @@ function renderSummary(s: ScanSummary): string {
     formatTable(['object', ...classes], rows),
     '',
     `conflict candidates (a person edited after the window): ${s.conflictCandidates}`,
-    `API calls: ${s.apiCalls}; duration ${(s.durationMs / 1000).toFixed(1)} s (fold ${s.timings.foldMs} ms, fetch ${s.timings.fetchMs} ms, diff ${s.timings.diffMs} ms)`,
+    `API calls: ${s.apiCalls}${s.exportedObjects.length > 0 ? ` (${s.exportedObjects.join(', ')} exported whole by a Bulk API 2.0 query: fewer calls than IN-list queries)` : ''}; duration ${(s.durationMs / 1000).toFixed(1)} s (fold ${s.timings.foldMs} ms, fetch ${s.timings.fetchMs} ms, diff ${s.timings.diffMs} ms)`,
     `next: sf-reconcile plan create ${s.incidentId}`,
   ].join('\n');
 }

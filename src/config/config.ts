@@ -40,7 +40,10 @@ const limits = z
 
 const scan = z
   .object({
-    /** Above this number of keys a Bulk API 2.0 query is used instead of REST queries. */
+    /**
+     * Above this number of affected keys of one object (default 50,000) the scan counts the object's records
+     * and exports it whole through one Bulk API 2.0 query when that costs fewer API calls than IN-list queries.
+     */
     bulkQueryThreshold: z.number().int().positive().optional(),
   })
   .strict();

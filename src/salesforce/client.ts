@@ -291,6 +291,15 @@ export class SalesforceClient {
    * breaks on multi-page results, docs section 12). Values come back as strings; empty cells as null.
    */
   async bulkQuery(soql: string, options: { all?: boolean; maxRecords?: number } = {}): Promise<Record<string, string | null>[]> {
+    const rows: Record<string, string | null>[] = [];
+    await this.bulkQueryPages(soql, options, async (page) => {
+      rows.push(...page);
+    });
+    return rows;
+  }
+
+  /** bulkQuery a page of results at a time, for exports too large to hold: `onPage` runs before the next page is read. */
+  async bulkQueryPages(soql: string, options: { all?: boolean; maxRecords?: number }, onPage: (rows: Record<string, string | null>[]) => Promise<void>): Promise<void> {
     const job = await this.send<Json>({
       method: 'POST',
       url: '/jobs/query',
@@ -299,7 +308,6 @@ export class SalesforceClient {
     });
     const id = String(job.id);
     await this.pollJob('query', id);
-    const rows: Record<string, string | null>[] = [];
     let locator = '';
     for (;;) {
       const params = new URLSearchParams();
@@ -307,11 +315,16 @@ export class SalesforceClient {
       if (options.maxRecords) params.set('maxRecords', String(options.maxRecords));
       const qs = params.toString();
       const response = await this.sendRaw(`/jobs/query/${id}/results${qs ? `?${qs}` : ''}`);
-      rows.push(...parseCsvRows(response.body));
+      await onPage(parseCsvRows(response.body));
       locator = response.headers['sforce-locator'] ?? 'null';
       if (locator === 'null' || locator === '') break;
     }
-    return rows;
+  }
+
+  /** `SELECT COUNT() FROM ...`: the number of records, in one call. */
+  async count(soql: string, options: { all?: boolean } = {}): Promise<number> {
+    const r = await this.send<{ totalSize: number }>({ method: 'GET', url: `/${options.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}` });
+    return r.totalSize;
   }
 
   /** A GET whose body is kept as text, with its headers (Bulk 2.0 CSV and its locator; jsforce would parse it). */

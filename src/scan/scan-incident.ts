@@ -13,7 +13,9 @@ import { knownExternalIds, loadEventsForKeys, sampleEvents } from '../store/even
 import { getIncident } from '../store/incident-store.js';
 import type { Store } from '../store/open-store.js';
 import type { Database } from '../store/schema/index.js';
-import { addSnapshotKeys, appendSnapshotRecords, collectWindowKeys, completeSnapshot, createSnapshot, snapshotKeysPage } from '../store/snapshot-store.js';
+import {
+  addSnapshotKeys, appendScanRows, appendSnapshotRecords, collectWindowKeys, completeSnapshot, countSnapshotKeys, createSnapshot, deleteScanRows, scanRowsForKeys, snapshotKeysPage,
+} from '../store/snapshot-store.js';
 import { diffRecord, type FieldRule } from './diff.js';
 import { foldRecord, inFoldOrder, sortEvents } from './fold.js';
 
@@ -42,6 +44,8 @@ export interface ScanSummary {
   byObject: Record<string, Record<string, number>>;
   conflictCandidates: number;
   fromSalesforceScan: number;
+  /** Objects fetched by one Bulk API 2.0 export instead of IN-list queries. */
+  exportedObjects: string[];
   apiCalls: number;
   durationMs: number;
   /** keys: listing the affected record keys; read: loading their events; store: writing the snapshot. */
@@ -128,7 +132,7 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
   const batchSize = options.batchSize ?? 5000;
   const snapshotId = await createSnapshot(deps.db, incidentId, deps.now());
   const summary: ScanSummary = {
-    incidentId, snapshotId, records: 0, byClass: {}, byObject: {}, conflictCandidates: 0, fromSalesforceScan: 0, apiCalls: 0, durationMs: 0,
+    incidentId, snapshotId, records: 0, byClass: {}, byObject: {}, conflictCandidates: 0, fromSalesforceScan: 0, exportedObjects: [], apiCalls: 0, durationMs: 0,
     timings: { keysMs: 0, readMs: 0, foldMs: 0, fetchMs: 0, diffMs: 0, storeMs: 0 },
     fieldRules: {},
   };
@@ -165,13 +169,12 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
 
       t = performance.now();
       const compared = [...new Set([...(plan.ownedFields ?? []), ...folded.flatMap((f) => Object.keys(f.expected.fields))])].filter((f) => f !== plan.externalIdField);
-      const rows = await deps.salesforce.fetchByKeys<Record<string, unknown>>(
-        plan.object,
-        plan.externalIdField,
-        objectKeys.map((k) => k.externalId),
-        [...SYSTEM_FIELDS, plan.externalIdField, ...compared],
-        { all: true },
-      );
+      const select = [...SYSTEM_FIELDS, plan.externalIdField, ...compared];
+      // From the object's export where it has every field this batch compares; else by IN-list queries.
+      const exportedFields = exported.get(object);
+      const rows = exportedFields !== undefined && select.every((f) => exportedFields.has(f))
+        ? await scanRowsForKeys<Record<string, unknown>>(deps.db, snapshotId, object, objectKeys.map((k) => k.externalId.toLowerCase()))
+        : await deps.salesforce.fetchByKeys<Record<string, unknown>>(plan.object, plan.externalIdField, objectKeys.map((k) => k.externalId), select, { all: true });
       // External IDs match case-insensitively in Salesforce.
       const actualByKey = new Map<string, ActualRecord[]>();
       for (const row of rows) {
@@ -244,6 +247,19 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
   let t = performance.now();
   await collectWindowKeys(deps.db, snapshotId, { from: incident.from, to: incident.to, objects: incident.objects });
   summary.timings.keysMs += performance.now() - t;
+  // An object with many affected keys may be cheaper to export whole through a Bulk API 2.0 query.
+  const exported = new Map<string, Set<string>>();
+  t = performance.now();
+  const threshold = deps.config.scan.bulkQueryThreshold ?? DEFAULT_BULK_QUERY_THRESHOLD;
+  for (const [object, keyCount] of await countSnapshotKeys(deps.db, snapshotId)) {
+    if (keyCount <= threshold) continue;
+    const fields = await exportObject(deps, snapshotId, object, keyCount);
+    if (fields !== null) {
+      exported.set(object, fields);
+      summary.exportedObjects.push(object);
+    }
+  }
+  summary.timings.fetchMs += performance.now() - t;
   let after: RecordKey | undefined;
   for (;;) {
     t = performance.now();
@@ -271,11 +287,58 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
     }
   }
   progress.done();
+  if (exported.size > 0) await deleteScanRows(deps.db, snapshotId);
   summary.apiCalls = deps.salesforce.apiCalls - apiAtStart;
   summary.durationMs = Math.round(performance.now() - started);
   for (const k of Object.keys(summary.timings) as (keyof ScanSummary['timings'])[]) summary.timings[k] = Math.round(summary.timings[k]);
   await completeSnapshot(deps.db, snapshotId, summary as unknown as Record<string, unknown>, deps.now());
   return summary;
+}
+
+/** Affected keys of one object above which the scan considers exporting the object (configurable: scan.bulkQueryThreshold). */
+export const DEFAULT_BULK_QUERY_THRESHOLD = 50_000;
+/** Rows per page of an export's results. */
+const EXPORT_PAGE = 50_000;
+/** Affected keys one API call fetches by IN-list queries (five filled queries and their next pages a Composite call; measured 4,500). */
+const KEYS_PER_QUERY_CALL = 4_000;
+
+/**
+ * Exports an object through one Bulk API 2.0 query (queryAll, so deleted records show) when that costs fewer
+ * API calls than fetching its affected keys by IN-list queries: a create, polls and a page per 50,000
+ * records, against about one call per 4,000 keys. Counting the object's records costs one call. The rows go
+ * to scratch rows keyed by external ID. Returns the fields exported, or null when IN lists are cheaper.
+ */
+async function exportObject(deps: ScanDeps, snapshotId: number, object: string, keyCount: number): Promise<Set<string> | null> {
+  const sample = await sampleEvents(deps.db, object, 1000);
+  if (sample.length === 0) return null;
+  const plan = await planObject(deps, object, sample);
+  const where = `${soqlName(plan.externalIdField)} != null`;
+  const records = await deps.salesforce.count(`SELECT COUNT() FROM ${soqlName(plan.object)} WHERE ${where}`, { all: true });
+  if (3 + Math.ceil(records / EXPORT_PAGE) >= Math.ceil(keyCount / KEYS_PER_QUERY_CALL)) return null;
+  const owned = plan.ownedFields ?? [...new Set(sample.flatMap((e) => Object.keys(e.fields)))];
+  const fields = [...new Set([...SYSTEM_FIELDS, plan.externalIdField, ...owned])];
+  const soql = `SELECT ${fields.map(soqlName).join(', ')} FROM ${soqlName(plan.object)} WHERE ${where}`;
+  await deps.salesforce.bulkQueryPages(soql, { all: true, maxRecords: EXPORT_PAGE }, async (rows) => {
+    await appendScanRows(deps.db, snapshotId, object, rows.map((row) => ({ key: String(row[plan.externalIdField] ?? '').toLowerCase(), row: typedRow(row, plan.rules) })));
+  });
+  return new Set(fields);
+}
+
+/**
+ * A Bulk API CSV row in the REST API's shape: numbers and booleans typed by describe, empty cells null, and
+ * datetimes in the `+0000` form (the plan's write guard compares SystemModstamp as text).
+ */
+export function typedRow(row: Record<string, string | null>, rules: ReadonlyMap<string, FieldRule>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, text] of Object.entries(row)) {
+    const type = field === 'IsDeleted' ? 'boolean' : rules.get(field)?.type ?? 'string';
+    if (text === null || text === '') out[field] = type === 'boolean' ? false : null;
+    else if (type === 'boolean') out[field] = text === 'true';
+    else if (['int', 'double', 'currency', 'percent', 'long'].includes(type)) out[field] = Number.isFinite(Number(text)) ? Number(text) : text;
+    else if (type === 'datetime') out[field] = text.replace(/(\.\d{3})?Z$/, (_m, ms: string | undefined) => `${ms ?? '.000'}+0000`);
+    else out[field] = text;
+  }
+  return out;
 }
 
 async function planObjectFromConfig(deps: ScanDeps, object: string): Promise<ObjectPlan | null> {

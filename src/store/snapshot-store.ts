@@ -41,6 +41,50 @@ export async function snapshotKeysPage(db: Kysely<Database>, snapshotId: number,
   return rows.map((r) => ({ object: r.object, externalId: r.external_id }));
 }
 
+/** How many keys the scan covers, by object. */
+export async function countSnapshotKeys(db: Kysely<Database>, snapshotId: number): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('snapshot_keys')
+    .select(['object', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('snapshot_id', '=', snapshotId)
+    .groupBy('object')
+    .execute();
+  return new Map(rows.map((r) => [r.object, Number(r.n)]));
+}
+
+/** Stores rows an export returned, keyed by their external ID (lower case), in one transaction. */
+export async function appendScanRows(db: Kysely<Database>, snapshotId: number, object: string, rows: readonly { key: string; row: unknown }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx
+        .insertInto('scan_rows')
+        .values(rows.slice(i, i + 200).map((r) => ({ snapshot_id: snapshotId, object, key: r.key, row_json: JSON.stringify(r.row) })))
+        .execute();
+    }
+  });
+}
+
+/** The exported rows of these external IDs (lower case). */
+export async function scanRowsForKeys<T>(db: Kysely<Database>, snapshotId: number, object: string, keys: readonly string[]): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await db
+      .selectFrom('scan_rows')
+      .select('row_json')
+      .where('snapshot_id', '=', snapshotId)
+      .where('object', '=', object)
+      .where('key', 'in', keys.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.push(JSON.parse(r.row_json) as T);
+  }
+  return out;
+}
+
+export async function deleteScanRows(db: Kysely<Database>, snapshotId: number): Promise<void> {
+  await db.deleteFrom('scan_rows').where('snapshot_id', '=', snapshotId).execute();
+}
+
 /** Adds keys the scan found another way (Salesforce's changes in the window) and returns those it did not cover yet. */
 export async function addSnapshotKeys(db: Kysely<Database>, snapshotId: number, object: string, externalIds: readonly string[]): Promise<string[]> {
   const added: string[] = [];

@@ -37,9 +37,19 @@ export interface SnapshotKeyRow {
   external_id: string;
 }
 
+/** A row a scan exported through a Bulk API 2.0 query (scratch, deleted when the scan completes). */
+export interface ScanRowRow {
+  snapshot_id: number;
+  object: string;
+  /** The external ID in lower case. */
+  key: string;
+  row_json: string;
+}
+
 export interface IncidentsTables {
   incidents: IncidentRow;
   snapshots: SnapshotRow;
   snapshot_records: SnapshotRecordRow;
   snapshot_keys: SnapshotKeyRow;
+  scan_rows: ScanRowRow;
 }
