@@ -1,7 +1,8 @@
 /**
  * npm run bench:plan [-- --items N]
  * Plan and export for N items (default 100,000): a synthetic stored scan of N drifted records, then
- * `createPlan` (decide, hash, store) and the review CSV export, timed; items/s and peak RSS. Then the second
+ * `createPlan` (decide, hash, store) and the review CSV export, timed; items/s and peak RSS; the same in one
+ * pass (`plan create --out`). Then the second
  * person's step: approve with the reviewed CSV (every 100th row marked reject), timed, with peak RSS after
  * it, since approval reads the whole reviewed CSV.
  */
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { canonicalJson, parseConfig, sha256 } from '../src/config/config.js';
 import { approvePlan } from '../src/plan/approve-plan.js';
 import { createPlan } from '../src/plan/create-plan.js';
-import { writePlanCsv } from '../src/plan/plan-csv.js';
+import { openPlanCsv, writePlanCsv } from '../src/plan/plan-csv.js';
 import { openStore } from '../src/store/open-store.js';
 import { iteratePlanItems } from '../src/store/plan-store.js';
 import { arg, rssMb, writeSyntheticScan } from './support.js';
@@ -37,6 +38,11 @@ console.log(`bench:plan  ${n.toLocaleString('en-US')} drifted records`);
 console.log(`  plan create  ${planSeconds.toFixed(2)} s  ${Math.round(n / planSeconds).toLocaleString('en-US')} items/s  (${JSON.stringify(plan.totals.byAction)})`);
 console.log(`  plan export  ${exportSeconds.toFixed(2)} s  ${Math.round(rows / exportSeconds).toLocaleString('en-US')} rows/s  (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV)`);
 console.log(`  plan + export ${Math.round(n / (planSeconds + exportSeconds)).toLocaleString('en-US')} items/s; peak RSS ${rssMb().toFixed(0)} MB`);
+// The same in one pass: `plan create --out` writes the review CSV as the items are stored.
+t = performance.now();
+const onePass = await createPlan({ db: store.db, sqlite: store.sqlite, config: loaded, now: () => new Date() }, incidentId, 'bench', { csv: (planId) => openPlanCsv(join(dir, 'one-pass.csv'), planId) });
+const onePassSeconds = (performance.now() - t) / 1000;
+console.log(`  plan create --out (one pass)  ${onePassSeconds.toFixed(2)} s  ${Math.round(n / onePassSeconds).toLocaleString('en-US')} items/s  (${onePass.csvRows} rows); peak RSS ${rssMb().toFixed(0)} MB`);
 
 // The reviewer marks every 100th row reject (the decision column is the 13th of 14: ",<decision>,<row hash>").
 const reviewed = join(dir, 'reviewed.csv');

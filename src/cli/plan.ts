@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { approvePlan } from '../plan/approve-plan.js';
 import { createPlan, defaultActor } from '../plan/create-plan.js';
-import { writePlanCsv } from '../plan/plan-csv.js';
+import { openPlanCsv, writePlanCsv } from '../plan/plan-csv.js';
 import { appendJournal, getPlan, iteratePlanItems, planItemsPage, planJournal, planStatus } from '../store/plan-store.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
@@ -18,15 +18,28 @@ export function register(program: Command, ctx: CliContext): void {
     .description("decide per record (replay, patch, delete, manual) from the incident's latest scan and store an immutable plan")
     .argument('<incident>', 'incident id')
     .option('--by <name>', 'who creates the plan (default: the OS user)')
-    .action(async (incident: string, opts: { by?: string }) => {
+    .option('--out <file>', 'also write the review CSV, in the same pass (as "plan export" would)')
+    .option('--excel', 'with --out: add a UTF-8 byte-order mark so Excel reads accents correctly')
+    .action(async (incident: string, opts: { by?: string; out?: string; excel?: boolean }) => {
       const store = await ctx.store();
-      const created = await createPlan({ db: store.db, sqlite: store.sqlite, config: ctx.config(), now: () => new Date() }, parseId('incident', incident), opts.by ?? defaultActor());
-      ctx.output().result(created, () =>
+      const by = opts.by ?? defaultActor();
+      const out = opts.out;
+      const created = await createPlan(
+        { db: store.db, sqlite: store.sqlite, config: ctx.config(), now: () => new Date() },
+        parseId('incident', incident),
+        by,
+        out === undefined ? {} : { csv: (planId) => openPlanCsv(out, planId, { excel: opts.excel === true }) },
+      );
+      if (out !== undefined) await appendJournal(store.db, created.planId, { by, status: 'exported', details: { out, rows: created.csvRows ?? 0 } }, new Date());
+      const review = `sf-reconcile plan approve ${created.planId} --by <name> --reviewed ${out ?? `plan-${created.planId}.csv`}`;
+      ctx.output().result({ ...created, ...(out === undefined ? {} : { out }) }, () =>
         [
           `plan ${created.planId} for incident ${created.incidentId} (snapshot ${created.snapshotId}), hash ${created.hash.slice(0, 16)}`,
           formatTable(['action', 'items'], Object.entries(created.totals.byAction)),
           `estimate: ${created.estimate.apiCalls} API calls, about ${created.estimate.seconds} s at ${created.estimate.requestsPerSecond}/s`,
-          `next: sf-reconcile plan export ${created.planId} --out plan-${created.planId}.csv, then a second person runs sf-reconcile plan approve ${created.planId} --by <name> --reviewed plan-${created.planId}.csv`,
+          out === undefined
+            ? `next: sf-reconcile plan export ${created.planId} --out plan-${created.planId}.csv, then a second person runs ${review}`
+            : `review CSV: ${created.csvRows ?? 0} rows written to ${out}; next, a second person runs ${review}`,
         ].join('\n'),
       );
     });

@@ -9,7 +9,9 @@ import type { Database } from '../store/schema/index.js';
 import { loadScannedRecords } from '../store/snapshot-store.js';
 import { decideRecord } from './decide.js';
 import { estimatePlan, type PlanEstimate } from './estimate.js';
-import { PlanHasher } from './hash-plan.js';
+import { PlanHasher, type PlanHeader } from './hash-plan.js';
+import type { PlanCsvWriter } from './plan-csv.js';
+import type { ScannedRecord } from '../domain/drift.js';
 
 export interface CreatePlanDeps {
   db: Kysely<Database>;
@@ -56,14 +58,39 @@ export function addToTotals(totals: PlanTotals, item: PlanItem): void {
  * Turns the incident's latest scan into an immutable plan: decides every record, stores the numbered items
  * in pages, hashes them as they go, and seals the plan. Streams: memory does not grow with the scan's size.
  */
-export async function createPlan(deps: CreatePlanDeps, incidentId: number, createdBy: string): Promise<CreatedPlan> {
+export async function createPlan(
+  deps: CreatePlanDeps,
+  incidentId: number,
+  createdBy: string,
+  options: { csv?: (planId: number) => Promise<PlanCsvWriter> } = {},
+): Promise<CreatedPlan & { csvRows?: number }> {
   const { incident, snapshot, records } = await loadScannedRecords(deps.db, incidentId);
   const createdAt = deps.now().toISOString();
   const header = { incidentId: incident.id, snapshotId: snapshot.id, createdBy, createdAt, configHash: deps.config.hash };
   const planId = await insertPlanHeader(deps.db, header);
+  // `plan create --out`: the review CSV is written in the same pass as the items.
+  const csv = options.csv === undefined ? null : await options.csv(planId);
+  try {
+    const rules = (snapshot.summary.fieldRules ?? {}) as Record<string, Record<string, FieldRule>>;
+    const created = await storeItems(deps, planId, header, records, rules, csv);
+    return csv === null ? created : { ...created, csvRows: await csv.close() };
+  } catch (error) {
+    await csv?.discard();
+    throw error;
+  }
+}
+
+async function storeItems(
+  deps: CreatePlanDeps,
+  planId: number,
+  header: Omit<PlanHeader, 'id'>,
+  records: AsyncIterable<ScannedRecord>,
+  rules: Record<string, Record<string, FieldRule>>,
+  csv: PlanCsvWriter | null,
+): Promise<CreatedPlan> {
+  const { incidentId, snapshotId, createdBy, createdAt } = header;
   const hasher = new PlanHasher({ id: planId, ...header });
   const totals = emptyTotals();
-  const rules = (snapshot.summary.fieldRules ?? {}) as Record<string, Record<string, FieldRule>>;
   let page: PlanItem[] = [];
   let json: string[] = [];
   let nextId = 1;
@@ -76,6 +103,7 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
       json.push(hasher.add(item));
       addToTotals(totals, item);
       page.push(item);
+      if (csv !== null) await csv.add(item);
     }
     if (page.length >= 2000) {
       await insertPlanItems(deps.db, planId, page, { json, ...store });
@@ -93,5 +121,5 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
     ...(exec.batchSize ? { batchSize: exec.batchSize } : {}),
   });
   await sealPlan(deps.db, planId, hash, totals, estimate as unknown as Record<string, unknown>, createdBy, createdAt);
-  return { planId, incidentId: incident.id, snapshotId: snapshot.id, hash, createdBy, totals, estimate };
+  return { planId, incidentId, snapshotId, hash, createdBy, totals, estimate };
 }

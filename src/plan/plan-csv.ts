@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { parse as parseStream } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -30,8 +31,16 @@ export function rowHash(cells: readonly string[]): string {
 /** Rows formatted per csv-stringify call: one call per row costs more in stream overhead than formatting. */
 const ROWS_PER_WRITE = 1000;
 
-/** Streams a plan as the admins' review CSV; `--excel` adds a UTF-8 byte-order mark. */
-export async function writePlanCsv(path: string, planId: number, items: AsyncIterable<PlanItem>, options: { excel?: boolean } = {}): Promise<number> {
+/** A review CSV being written: items go in as they come, `close` finishes the file and says how many rows. */
+export interface PlanCsvWriter {
+  add(item: PlanItem): Promise<void>;
+  close(): Promise<number>;
+  /** Stops and removes the partial file (the plan was not created). */
+  discard(): Promise<void>;
+}
+
+/** Opens the admins' review CSV of a plan; `excel` adds a UTF-8 byte-order mark. */
+export async function openPlanCsv(path: string, planId: number, options: { excel?: boolean } = {}): Promise<PlanCsvWriter> {
   const out = createWriteStream(path);
   await new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
@@ -43,20 +52,35 @@ export async function writePlanCsv(path: string, planId: number, items: AsyncIte
   await write(`${options.excel ? '\uFEFF' : ''}${stringify([[...PLAN_CSV_COLUMNS]])}`);
   let rows = 0;
   let pending: string[][] = [];
-  for await (const item of items) {
-    for (const cells of planRows(planId, item)) {
-      pending.push([...cells, '', rowHash(cells)]);
-      rows += 1;
-    }
-    if (pending.length >= ROWS_PER_WRITE) {
-      await write(stringify(pending));
-      pending = [];
-    }
-  }
-  if (pending.length > 0) await write(stringify(pending));
-  out.end();
-  await finished(out);
-  return rows;
+  return {
+    async add(item) {
+      for (const cells of planRows(planId, item)) {
+        pending.push([...cells, '', rowHash(cells)]);
+        rows += 1;
+      }
+      if (pending.length >= ROWS_PER_WRITE) {
+        await write(stringify(pending));
+        pending = [];
+      }
+    },
+    async close() {
+      if (pending.length > 0) await write(stringify(pending));
+      out.end();
+      await finished(out);
+      return rows;
+    },
+    async discard() {
+      out.destroy();
+      await rm(path, { force: true });
+    },
+  };
+}
+
+/** Streams a plan's stored items as the admins' review CSV. */
+export async function writePlanCsv(path: string, planId: number, items: AsyncIterable<PlanItem>, options: { excel?: boolean } = {}): Promise<number> {
+  const csv = await openPlanCsv(path, planId, options);
+  for await (const item of items) await csv.add(item);
+  return csv.close();
 }
 
 export interface ReviewedRow {

@@ -95,6 +95,30 @@ describe('plan create, export and approve', { timeout: 180_000 }, () => {
     expect([twice.code, twice.stderr.split('\n')[0]]).toEqual([2, `error: plan ${plan.planId} is already approved`]);
   });
 
+  it('plan create --out writes the same review CSV in the same pass, journals the export, and it approves', async () => {
+    const created = await cli(['plan', 'create', incidentId, '--by', 'carol', '--out', 'one-pass.csv', '--excel', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const plan = JSON.parse(created.stdout) as { planId: number; csvRows: number; out: string };
+    expect(plan.out).toBe('one-pass.csv');
+    const onePass = readFileSync(join(dir, 'one-pass.csv'), 'utf8');
+    expect(onePass.startsWith('\uFEFF')).toBe(true);
+    expect(onePass).toBe(await exportPlan(plan.planId, 'exported.csv', ['--excel']));
+    expect(plan.csvRows).toBe(onePass.trim().split('\n').length - 1);
+    const shown = JSON.parse((await cli(['plan', 'show', String(plan.planId), '--json'])).stdout) as { status: string; journal: { status: string; details: { out?: string } }[] };
+    expect(shown.status).toBe('created');
+    expect(shown.journal.map((j) => j.status)).toEqual(['created', 'exported', 'exported']);
+    expect(shown.journal[1]!.details.out).toBe('one-pass.csv');
+    const approve = await cli(['plan', 'approve', String(plan.planId), '--by', 'dave', '--reviewed', 'one-pass.csv']);
+    expect(approve.code, approve.stderr).toBe(0);
+    // A CSV that cannot be written: nothing is created, no file is left behind.
+    const before = await cli(['plan', 'show', String(plan.planId + 1)]);
+    expect(before.code).toBe(2);
+    const bad = await cli(['plan', 'create', incidentId, '--by', 'carol', '--out', 'no-such-dir/plan.csv']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(/^error: cannot write no-such-dir\/plan\.csv/);
+    expect((await cli(['plan', 'show', String(plan.planId + 1)])).code).toBe(2);
+  });
+
   it('refuses tampered reviews, each with exit 2 and one clear message, and approves nothing', async () => {
     const plan = await newPlan();
     const csv = await exportPlan(plan.planId, 'tamper.csv');
