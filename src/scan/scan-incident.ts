@@ -249,45 +249,49 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
   summary.timings.keysMs += performance.now() - t;
   // An object with many affected keys may be cheaper to export whole through a Bulk API 2.0 query.
   const exported = new Map<string, Set<string>>();
-  t = performance.now();
-  const threshold = deps.config.scan.bulkQueryThreshold ?? DEFAULT_BULK_QUERY_THRESHOLD;
-  for (const [object, keyCount] of await countSnapshotKeys(deps.db, snapshotId)) {
-    if (keyCount <= threshold) continue;
-    const fields = await exportObject(deps, snapshotId, object, keyCount);
-    if (fields !== null) {
-      exported.set(object, fields);
-      summary.exportedObjects.push(object);
-    }
-  }
-  summary.timings.fetchMs += performance.now() - t;
-  let after: RecordKey | undefined;
-  for (;;) {
+  try {
     t = performance.now();
-    const keys = await snapshotKeysPage(deps.db, snapshotId, after, batchSize);
-    summary.timings.keysMs += performance.now() - t;
-    if (keys.length === 0) break;
-    await processBatch(keys);
-    after = keys[keys.length - 1];
-  }
-
-  // 2. Records Salesforce changed in the window with no event in it (a deployment, a trigger), that the log knows.
-  if (options.sfScan) {
-    const objects = incident.objects ?? [...plans.keys()];
-    for (const object of objects) {
-      const plan = plans.get(object) ?? (await planObjectFromConfig(deps, object));
-      if (plan === null) continue;
-      const changed = await deps.salesforce.query<Record<string, unknown>>(
-        `SELECT ${soqlName(plan.externalIdField)} FROM ${soqlName(plan.object)} WHERE SystemModstamp >= ${new Date(incident.from).toISOString()} AND SystemModstamp < ${new Date(incident.to).toISOString()}`,
-        { all: true },
-      );
-      const candidates = [...new Set(changed.map((r) => String(r[plan.externalIdField] ?? '')).filter((x) => x !== ''))];
-      const known = await addSnapshotKeys(deps.db, snapshotId, object, [...(await knownExternalIds(deps.db, object, candidates))]);
-      summary.fromSalesforceScan += known.length;
-      for (let i = 0; i < known.length; i += batchSize) await processBatch(known.slice(i, i + batchSize).map((externalId) => ({ object, externalId })));
+    const threshold = deps.config.scan.bulkQueryThreshold ?? DEFAULT_BULK_QUERY_THRESHOLD;
+    for (const [object, keyCount] of await countSnapshotKeys(deps.db, snapshotId)) {
+      if (keyCount <= threshold) continue;
+      const fields = await exportObject(deps, snapshotId, object, keyCount);
+      if (fields !== null) {
+        exported.set(object, fields);
+        summary.exportedObjects.push(object);
+      }
     }
+    summary.timings.fetchMs += performance.now() - t;
+    let after: RecordKey | undefined;
+    for (;;) {
+      t = performance.now();
+      const keys = await snapshotKeysPage(deps.db, snapshotId, after, batchSize);
+      summary.timings.keysMs += performance.now() - t;
+      if (keys.length === 0) break;
+      await processBatch(keys);
+      after = keys[keys.length - 1];
+    }
+
+    // 2. Records Salesforce changed in the window with no event in it (a deployment, a trigger), that the log knows.
+    if (options.sfScan) {
+      const objects = incident.objects ?? [...plans.keys()];
+      for (const object of objects) {
+        const plan = plans.get(object) ?? (await planObjectFromConfig(deps, object));
+        if (plan === null) continue;
+        const changed = await deps.salesforce.query<Record<string, unknown>>(
+          `SELECT ${soqlName(plan.externalIdField)} FROM ${soqlName(plan.object)} WHERE SystemModstamp >= ${new Date(incident.from).toISOString()} AND SystemModstamp < ${new Date(incident.to).toISOString()}`,
+          { all: true },
+        );
+        const candidates = [...new Set(changed.map((r) => String(r[plan.externalIdField] ?? '')).filter((x) => x !== ''))];
+        const known = await addSnapshotKeys(deps.db, snapshotId, object, [...(await knownExternalIds(deps.db, object, candidates))]);
+        summary.fromSalesforceScan += known.length;
+        for (let i = 0; i < known.length; i += batchSize) await processBatch(known.slice(i, i + batchSize).map((externalId) => ({ object, externalId })));
+      }
+    }
+    progress.done();
+  } finally {
+    // Scratch rows of an export (a finished or a broken one): gone when the scan ends, however it ends.
+    await deleteScanRows(deps.db, snapshotId);
   }
-  progress.done();
-  if (exported.size > 0) await deleteScanRows(deps.db, snapshotId);
   summary.apiCalls = deps.salesforce.apiCalls - apiAtStart;
   summary.durationMs = Math.round(performance.now() - started);
   for (const k of Object.keys(summary.timings) as (keyof ScanSummary['timings'])[]) summary.timings[k] = Math.round(summary.timings[k]);
