@@ -1,21 +1,18 @@
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify';
 import type { Kysely } from 'kysely';
-import { csvCell } from '../domain/csv-safe.js';
 import { latestOutcomes } from '../store/execution-store.js';
 import { planItemsById } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
 import { hostname } from 'node:os';
 import { EXIT, UsageError } from '../errors.js';
 import { executorBreaker, executorPlans, executorSalesforce } from '../execute/adapters.js';
-import { bulkOptions, executePlan, type ExecuteSummary } from '../execute/execute-plan.js';
+import { executePlan, type ExecuteSummary } from '../execute/execute-plan.js';
 import { createRollbackPlan } from '../execute/rollback.js';
 import { verifyPlan } from '../execute/verify-plan.js';
 import { defaultActor } from '../plan/create-plan.js';
 import { getPlan, listPlans } from '../store/plan-store.js';
-import { estimatePlan } from '../plan/estimate.js';
+import { bulkOptions, estimateWithConfig } from '../plan/estimate.js';
+import { openCsv } from '../files/csv-writer.js';
 import { salesforceFor } from './connect.js';
 import type { CliContext } from './context.js';
 import { parseId } from './incident.js';
@@ -25,15 +22,12 @@ export async function writeFailuresCsv(db: Kysely<Database>, planId: number, pat
   const latest = await latestOutcomes(db, planId);
   const failed = [...latest.values()].filter((o) => o.state === 'failed');
   const items = new Map((await planItemsById(db, planId, failed.map((f) => f.itemId))).map((i) => [i.itemId, i]));
-  const out = createWriteStream(path);
-  const csv = stringify({ header: true, columns: ['plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'action', 'step', 'error_code', 'message', 'at'] });
-  csv.pipe(out);
+  const csv = await openCsv(path, ['plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'action', 'step', 'error_code', 'message', 'at']);
   for (const f of failed) {
     const item = items.get(f.itemId);
-    csv.write([planId, f.itemId, item?.object, item?.externalId, f.sfId ?? item?.sfId, item?.action, f.step, f.errorCode, f.message, f.at].map(csvCell));
+    await csv.write([planId, f.itemId, item?.object, item?.externalId, f.sfId ?? item?.sfId, item?.action, f.step, f.errorCode, f.message, f.at]);
   }
-  csv.end();
-  await finished(out);
+  await csv.close();
   return failed.length;
 }
 
@@ -71,7 +65,7 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
     .option('--all-approved', 'run every approved, unfinished plan, oldest first (for a scheduler)')
     .option('--rate <n>', 'requests per second for every call, reads included (default: the config)', positive('rate', false))
     .option('--concurrency <n>', 'calls in flight (default: the config)', positive('concurrency', true))
-    .option('--batch-size <n>', 'records per call, at most 200', positive('batch-size', true), 200)
+    .option('--batch-size <n>', 'records per call, at most 200 (default: execute.batchSize in the config, else 200)', positive('batch-size', true))
     .option('--canary <n>', 'write n items first, verify them, continue only if they hold', positive('canary', true))
     .option('--pause-after-canary', 'stop after a good canary for a person\'s go-ahead (run again to continue)')
     .option('--max-error-rate <r>', 'pause when this share of the recent writes failed', (v) => {
@@ -83,11 +77,12 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
     .option('--dry-run', 'freshness reads and batching, no writes: print what would be sent')
     .option('--by <name>', 'who runs it (default: the OS user)')
     .option('--target-org <alias>', 'use an org the Salesforce CLI (sf) is logged in to')
-    .action(async (id: string | undefined, opts: { allApproved?: boolean; rate?: number; concurrency?: number; batchSize: number; canary?: number; pauseAfterCanary?: boolean; maxErrorRate?: number; bulk: boolean; dryRun?: boolean; by?: string; targetOrg?: string }) => {
+    .action(async (id: string | undefined, opts: { allApproved?: boolean; rate?: number; concurrency?: number; batchSize?: number; canary?: number; pauseAfterCanary?: boolean; maxErrorRate?: number; bulk: boolean; dryRun?: boolean; by?: string; targetOrg?: string }) => {
       if ((id === undefined) === (opts.allApproved !== true)) throw new UsageError('give a plan id or --all-approved (not both)');
-      if (opts.batchSize > 200) throw new UsageError(`--batch-size must be at most 200 (sObject Collections' limit; got ${opts.batchSize})`);
+      if (opts.batchSize !== undefined && opts.batchSize > 200) throw new UsageError(`--batch-size must be at most 200 (sObject Collections' limit; got ${opts.batchSize})`);
       const store = await ctx.store();
       const config = ctx.config();
+      const batchSize = opts.batchSize ?? config.config.execute.batchSize ?? 200;
       const planIds = opts.allApproved
         ? (await listPlans(store.db, { status: ['approved', 'executing', 'paused'] })).map((p) => p.id)
         : [parseId('plan', id!)];
@@ -114,7 +109,7 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
           {
             holder: `${hostname()}:${process.pid}`,
             by: opts.by ?? defaultActor(),
-            batchSize: opts.batchSize,
+            batchSize,
             canary: opts.canary ?? 0,
             pauseAfterCanary: opts.pauseAfterCanary === true,
             dryRun: opts.dryRun === true,
@@ -124,13 +119,7 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
         if (summary.status === 'dry-run') {
           // What the whole run would spend, counted as the executor sends it (the dry run itself read one round).
           const writes = (await getPlan(store.db, planId)).totals.writes;
-          const bulk = bulkOptions(config.config, opts.bulk);
-          summary.wouldUse = estimatePlan(writes, {
-            requestsPerSecond: opts.rate ?? config.config.limits.requestsPerSecond,
-            batchSize: opts.batchSize,
-            bulkIngestThreshold: bulk?.threshold ?? Number.POSITIVE_INFINITY,
-            ...(bulk ? { bulkJobSize: bulk.jobSize } : {}),
-          });
+          summary.wouldUse = estimateWithConfig(writes, config.config, { batchSize, bulk: opts.bulk, ...(opts.rate ? { rate: opts.rate } : {}) });
         }
         summaries.push(summary);
       }
@@ -146,15 +135,17 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { out?: string; targetOrg?: string }) => {
       const store = await ctx.store();
       const p = await getPlan(store.db, parseId('plan', id));
-      const client = await salesforceFor(ctx, ctx.config(), opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
-      const result = await verifyPlan(store.db, executorSalesforce(client), p.id);
-      if (opts.out) {
-        const out = createWriteStream(opts.out);
-        const csv = stringify({ header: true, columns: ['plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'field', 'expected', 'actual', 'problem'] });
-        csv.pipe(out);
-        for (const r of result.residual) csv.write([p.id, r.itemId, r.object, r.externalId, r.sfId, r.field, r.expected, r.actual, r.problem].map(csvCell));
-        csv.end();
-        await finished(out);
+      // Opened first: a path that cannot be written fails before Salesforce is read, not after.
+      const csv = opts.out === undefined ? null : await openCsv(opts.out, ['plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'field', 'expected', 'actual', 'problem']);
+      const result = await salesforceFor(ctx, ctx.config(), opts.targetOrg ? { targetOrg: opts.targetOrg } : {})
+        .then((client) => verifyPlan(store.db, executorSalesforce(client), p.id))
+        .catch(async (error: unknown) => {
+          await csv?.discard();
+          throw error;
+        });
+      if (csv !== null) {
+        for (const r of result.residual) await csv.write([p.id, r.itemId, r.object, r.externalId, r.sfId, r.field, r.expected, r.actual, r.problem]);
+        await csv.close();
       }
       if (result.residual.length > 0) ctx.exitCode = EXIT.driftRemains;
       ctx.output().result({ planId: p.id, checked: result.checked, residualDrift: result.residual.length, residual: result.residual.slice(0, 100) }, () =>

@@ -1,9 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify';
-import { csvCell } from '../domain/csv-safe.js';
-import { InputError } from '../errors.js';
+import { openCsv, type CsvWriter } from '../files/csv-writer.js';
 import { scanIncident, type ScanSummary } from '../scan/scan-incident.js';
 import { iterateSnapshotRecords } from '../store/snapshot-store.js';
 import type { Kysely } from 'kysely';
@@ -16,33 +12,18 @@ import { formatTable } from './output.js';
 export const DRIFT_CSV_COLUMNS = ['incident', 'snapshot', 'object', 'external_id', 'sf_id', 'class', 'field', 'expected', 'actual', 'conflict', 'last_modified_by', 'last_modified_date'];
 
 /** Streams a snapshot's drift as CSV: a row per drifted field, a row per missing/unexpected/deleted/duplicate record. */
-export async function writeDriftCsv(db: Kysely<Database>, incidentId: number, snapshotId: number, path: string): Promise<number> {
-  const out = createWriteStream(path);
-  const opened = new Promise<void>((resolve, reject) => {
-    out.once('open', () => resolve());
-    out.once('error', (e) => reject(new InputError(`cannot write ${path}: ${e.message}`, { file: path })));
-  });
-  await opened;
-  const csv = stringify({ header: true, columns: DRIFT_CSV_COLUMNS });
-  csv.pipe(out);
-  let rows = 0;
+async function writeDriftRows(db: Kysely<Database>, incidentId: number, snapshotId: number, csv: CsvWriter): Promise<number> {
   for await (const r of iterateSnapshotRecords(db, snapshotId)) {
     const d = r.diff;
     const base = [incidentId, snapshotId, r.key.object, r.key.externalId, d.sfId ?? d.sfIds.join(';'), d.class];
     const tail = [d.lastModifiedById, d.lastModifiedDate];
     if (d.class === 'drift') {
-      for (const f of d.drifts) {
-        csv.write([...base, f.field, f.expected, f.actual, f.conflict, ...tail].map(csvCell));
-        rows += 1;
-      }
+      for (const f of d.drifts) await csv.write([...base, f.field, f.expected, f.actual, f.conflict, ...tail]);
     } else if (d.class !== 'in_sync') {
-      csv.write([...base, '', '', '', d.conflictCandidate, ...tail].map(csvCell));
-      rows += 1;
+      await csv.write([...base, '', '', '', d.conflictCandidate, ...tail]);
     }
   }
-  csv.end();
-  await finished(out);
-  return rows;
+  return csv.close();
 }
 
 function renderSummary(s: ScanSummary): string {
@@ -74,7 +55,12 @@ export function register(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       const { getIncident } = await import('../store/incident-store.js');
       await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
-      const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
+      // Opened first: a path that cannot be written fails before the scan, not after it.
+      const csv = opts.out === undefined ? null : await openCsv(opts.out, DRIFT_CSV_COLUMNS);
+      const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {}).catch(async (error: unknown) => {
+        await csv?.discard();
+        throw error;
+      });
       if (config.config.integrationUserIds.length === 0) {
         // Without them every late edit, the integration's own included, looks like a person's: all manual.
         ctx.output().warn(
@@ -86,8 +72,11 @@ export function register(program: Command, ctx: CliContext): void {
         { db: store.db, sqlite: store.sqlite, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
         incidentId,
         { sfScan: opts.sfScan },
-      );
-      const driftRows = opts.out ? await writeDriftCsv(store.db, incidentId, summary.snapshotId, opts.out) : null;
+      ).catch(async (error: unknown) => {
+        await csv?.discard();
+        throw error;
+      });
+      const driftRows = csv === null ? null : await writeDriftRows(store.db, incidentId, summary.snapshotId, csv);
       ctx.output().result({ ...summary, ...(opts.out ? { out: opts.out, driftRows } : {}) }, () => renderSummary(summary) + (opts.out ? `\ndrift written to ${opts.out} (${driftRows} rows)` : ''));
     });
 }

@@ -97,7 +97,7 @@ export interface ScanSnapshot {
 export interface ScannedRecord {
   key: RecordKey;
   externalIdField: string;
-  events: StoredEventRef[];
+  events: readonly StoredEventRef[];
   expected: ExpectedRecord;
   /** Every Salesforce record with this external ID (0: missing, >1: duplicate). */
   actual: ActualRecord[];

@@ -81,13 +81,12 @@ export function executorSalesforce(client: SalesforceClient): ExecutorSalesforce
         return (await client.bulkIngest(batch.object, 'delete', steps.map((s) => ({ Id: s.sfId! })), 'Id')).map(deleted);
       };
       const results = batch.via === 'bulk' ? await bulk(batch.steps) : await collections(batch.steps);
-      // Records a lock held back are sent again through collections: few, and the answer comes at once.
-      const send = collections;
       for (let attempt = 0; attempt < LOCK_RETRIES; attempt++) {
         const locked = results.map((r, i) => (r.errorCode === 'UNABLE_TO_LOCK_ROW' ? i : -1)).filter((i) => i >= 0);
         if (locked.length === 0) break;
         await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-        const again = await send(locked.map((i) => batch.steps[i]!));
+        // Records a lock held back go again through collections: few, and the answer comes at once.
+        const again = await collections(locked.map((i) => batch.steps[i]!));
         locked.forEach((i, j) => (results[i] = again[j]!));
       }
       return results;

@@ -15,7 +15,6 @@ import {
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema/index.js';
 import {
-  DEFAULT_BULK_JOB_SIZE,
   batchSteps,
   checkFreshness,
   settleAttempt,
@@ -26,14 +25,7 @@ import {
   type WriteKind,
   type WriteStep,
 } from './steps.js';
-import { DEFAULT_BULK_INGEST_THRESHOLD, type PlanEstimate } from '../plan/estimate.js';
-import type { Config } from '../config/config.js';
-
-/** The Bulk API 2.0 settings of the config (their documented defaults where it says nothing), or none. */
-export function bulkOptions(config: Config, enabled = true): ExecuteOptions['bulk'] {
-  if (!enabled) return undefined;
-  return { threshold: config.execute.bulkIngestThreshold ?? DEFAULT_BULK_INGEST_THRESHOLD, jobSize: config.execute.bulkJobSize ?? DEFAULT_BULK_JOB_SIZE };
-}
+import type { BulkSettings, PlanEstimate } from '../plan/estimate.js';
 
 /** One record's result of a write call, aligned with the batch's steps. */
 export interface WriteResult {
@@ -94,7 +86,7 @@ export interface ExecuteOptions {
    * A kind of write (update, upsert, delete) with more records in the plan than `threshold` goes through
    * Bulk API 2.0 ingest jobs of at most `jobSize` records instead of sObject Collections (the canary never).
    */
-  bulk?: { threshold: number; jobSize: number };
+  bulk?: BulkSettings;
   leaseTtlMs?: number;
 }
 

@@ -152,9 +152,6 @@ export interface WriteBatch {
   steps: WriteStep[];
 }
 
-/** Records per Bulk API 2.0 ingest job, by default: a freshness read covers them just before the job. */
-export const DEFAULT_BULK_JOB_SIZE = 10_000;
-
 /**
  * Groups steps into calls of at most `batchSize` (sObject Collections take 200 at most); steps of the kinds
  * in `bulk.kinds` go into Bulk API 2.0 jobs of at most `bulk.jobSize` records instead.

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { PlanItem } from '../domain/plan.js';
 import { InputError, UsageError } from '../errors.js';
-import { appendJournal, getPlan, iteratePlanItems, latestApproval, planStatus, recordApproval, verifyPlanHash } from '../store/plan-store.js';
+import { appendJournal, getPlan, iteratePlanItems, planStatus, recordApproval, verifyPlanHash } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
 import { latestSnapshotId } from '../store/snapshot-store.js';
 import { streamReviewedCsv, type ReviewedRow } from './plan-csv.js';
@@ -56,8 +56,7 @@ export async function approvePlan(db: Kysely<Database>, planId: number, options:
     await appendJournal(db, planId, { by: options.by, status: 'note', details: { forced: `approved although snapshot ${latest} is newer` } }, now);
   }
   await recordApproval(db, planId, { by: options.by, at: now.toISOString(), planHash: plan.hash, excludedItems: excluded, selfApproval: options.by === plan.createdBy, forced: options.force });
-  const approval = await latestApproval(db, planId);
-  return { planId, hash: approval!.planHash, excluded, approvedItems: plan.totals.items - excluded.length };
+  return { planId, hash: plan.hash, excluded, approvedItems: plan.totals.items - excluded.length };
 }
 
 /** Problems kept for the message and the JSON: enough to act on, bounded however damaged the file. */

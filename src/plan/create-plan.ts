@@ -8,7 +8,7 @@ import type { Store } from '../store/open-store.js';
 import type { Database } from '../store/schema/index.js';
 import { loadScannedRecords } from '../store/snapshot-store.js';
 import { decideRecord } from './decide.js';
-import { estimatePlan, type PlanEstimate } from './estimate.js';
+import { estimateWithConfig, type PlanEstimate } from './estimate.js';
 import { PlanHasher, type PlanHeader } from './hash-plan.js';
 import type { PlanCsvWriter } from './plan-csv.js';
 import type { ScannedRecord } from '../domain/drift.js';
@@ -113,13 +113,7 @@ async function storeItems(
   }
   await insertPlanItems(deps.db, planId, page, { json, ...store });
   const hash = hasher.digest();
-  const exec = deps.config.config.execute;
-  const estimate = estimatePlan(totals.writes, {
-    requestsPerSecond: deps.config.config.limits.requestsPerSecond,
-    ...(exec.bulkIngestThreshold ? { bulkIngestThreshold: exec.bulkIngestThreshold } : {}),
-    ...(exec.bulkJobSize ? { bulkJobSize: exec.bulkJobSize } : {}),
-    ...(exec.batchSize ? { batchSize: exec.batchSize } : {}),
-  });
+  const estimate = estimateWithConfig(totals.writes, deps.config.config);
   await sealPlan(deps.db, planId, hash, totals, estimate as unknown as Record<string, unknown>, createdBy, createdAt);
   return { planId, incidentId, snapshotId, hash, createdBy, totals, estimate };
 }

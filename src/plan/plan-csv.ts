@@ -1,12 +1,10 @@
 import { hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
 import { parse as parseStream } from 'csv-parse';
-import { stringify } from 'csv-stringify/sync';
 import { csvCell } from '../domain/csv-safe.js';
 import type { PlanItem } from '../domain/plan.js';
 import { InputError } from '../errors.js';
+import { openCsv } from '../files/csv-writer.js';
 
 export const PLAN_CSV_COLUMNS = [
   'plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'action', 'field', 'current_value', 'proposed_value',
@@ -28,9 +26,6 @@ export function rowHash(cells: readonly string[]): string {
   return hash('sha256', JSON.stringify(cells), 'hex').slice(0, 16);
 }
 
-/** Rows formatted per csv-stringify call: one call per row costs more in stream overhead than formatting. */
-const ROWS_PER_WRITE = 1000;
-
 /** A review CSV being written: items go in as they come, `close` finishes the file and says how many rows. */
 export interface PlanCsvWriter {
   add(item: PlanItem): Promise<void>;
@@ -41,38 +36,13 @@ export interface PlanCsvWriter {
 
 /** Opens the admins' review CSV of a plan; `excel` adds a UTF-8 byte-order mark. */
 export async function openPlanCsv(path: string, planId: number, options: { excel?: boolean } = {}): Promise<PlanCsvWriter> {
-  const out = createWriteStream(path);
-  await new Promise<void>((resolve, reject) => {
-    out.once('open', () => resolve());
-    out.once('error', (e) => reject(new InputError(`cannot write ${path}: ${e.message}`, { file: path, hint: 'check the --out path and that its folder exists' })));
-  });
-  const write = async (text: string) => {
-    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
-  };
-  await write(`${options.excel ? '\uFEFF' : ''}${stringify([[...PLAN_CSV_COLUMNS]])}`);
-  let rows = 0;
-  let pending: string[][] = [];
+  const csv = await openCsv(path, PLAN_CSV_COLUMNS, { bom: options.excel === true });
   return {
     async add(item) {
-      for (const cells of planRows(planId, item)) {
-        pending.push([...cells, '', rowHash(cells)]);
-        rows += 1;
-      }
-      if (pending.length >= ROWS_PER_WRITE) {
-        await write(stringify(pending));
-        pending = [];
-      }
+      for (const cells of planRows(planId, item)) await csv.write([...cells, '', rowHash(cells)]);
     },
-    async close() {
-      if (pending.length > 0) await write(stringify(pending));
-      out.end();
-      await finished(out);
-      return rows;
-    },
-    async discard() {
-      out.destroy();
-      await rm(path, { force: true });
-    },
+    close: () => csv.close(),
+    discard: () => csv.discard(),
   };
 }
 

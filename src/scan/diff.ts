@@ -11,6 +11,11 @@ export interface FieldRule {
 }
 
 const NUMERIC = new Set(['int', 'double', 'currency', 'percent', 'long']);
+
+/** Whether a describe type holds numbers (int, double, currency, percent, long). */
+export function isNumericType(type: string): boolean {
+  return NUMERIC.has(type);
+}
 const TEXT = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'combobox', 'encryptedstring']);
 
 /**
@@ -98,8 +103,7 @@ export function diffRecord(expected: ExpectedRecord, actual: readonly ActualReco
   }
   const sfIds = actual.map((a) => a.id);
   const windowEndMs = Date.parse(options.windowEnd);
-  const personAfterWindow = (a: ActualRecord) =>
-    !options.integrationUserIds.has(toId18(a.lastModifiedById)) && parseSalesforceTime(a.lastModifiedDate) > windowEndMs;
+  const personAfterWindow = (a: ActualRecord) => editedByPersonAfter(a.lastModifiedById, a.lastModifiedDate, windowEndMs, options.integrationUserIds);
   if (!expected.exists) {
     if (record === undefined) return result('in_sync', actual[0], sfIds, [], false);
     return result('unexpected', record, sfIds, [], personAfterWindow(record));
@@ -119,7 +123,7 @@ export function diffRecord(expected: ExpectedRecord, actual: readonly ActualReco
     if (conflict && options.history !== null) {
       changedByPerson ??= new Set(
         options.history
-          .filter((h) => !options.integrationUserIds.has(toId18(h.createdById)) && parseSalesforceTime(h.createdDate) > windowEndMs)
+          .filter((h) => editedByPersonAfter(h.createdById, h.createdDate, windowEndMs, options.integrationUserIds))
           .map((h) => h.field.toLowerCase()),
       );
       conflict = changedByPerson.has(field.toLowerCase());
@@ -127,6 +131,11 @@ export function diffRecord(expected: ExpectedRecord, actual: readonly ActualReco
     drifts.push({ field, expected: value, actual: actualValue, conflict });
   }
   return result(drifts.length > 0 ? 'drift' : 'in_sync', record, sfIds, drifts, conflictCandidate);
+}
+
+/** Whether a change (by `userId`, at `at`) was made by someone not in `integrationUserIds` after the window's end. */
+export function editedByPersonAfter(userId: string, at: string, windowEndMs: number, integrationUserIds: ReadonlySet<string>): boolean {
+  return !integrationUserIds.has(toId18(userId)) && parseSalesforceTime(at) > windowEndMs;
 }
 
 /** Epoch milliseconds of a Salesforce datetime (`...+0000`) or an ISO one (`...Z`). */

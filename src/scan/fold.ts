@@ -37,10 +37,10 @@ export function sortEvents<E extends Foldable>(events: readonly E[]): E[] {
   return [...events].sort(compareEvents);
 }
 
-/** Whether the events are already in fold order (the store returns most records' events in order). */
-export function inFoldOrder(events: readonly Foldable[]): boolean {
-  for (let i = 1; i < events.length; i++) if (compareEvents(events[i - 1]!, events[i]!) > 0) return false;
-  return true;
+/** The events in fold order: the same array when they already are (the store returns most records' events in order). */
+export function inFoldOrder<E extends Foldable>(events: readonly E[]): readonly E[] {
+  for (let i = 1; i < events.length; i++) if (compareEvents(events[i - 1]!, events[i]!) > 0) return sortEvents(events);
+  return events;
 }
 
 /**
@@ -69,7 +69,7 @@ export function foldRecord(
   events: readonly StoredEvent[],
   options: { externalIdField: string; ownedFields?: readonly string[] | ReadonlySet<string> },
 ): ExpectedRecord {
-  const sorted = inFoldOrder(events) ? events : sortEvents(events);
+  const sorted = inFoldOrder(events);
   const first = sorted[0];
   if (first === undefined) throw new Error('foldRecord needs at least one event');
   const owned = options.ownedFields === undefined ? undefined : options.ownedFields instanceof Set ? options.ownedFields : new Set(options.ownedFields);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.js';
-import type { ActualRecord, FieldHistoryEntry, Incident, RecordDiff, ScannedRecord, StoredEventRef } from '../domain/drift.js';
+import type { ActualRecord, FieldHistoryEntry, Incident, RecordDiff, ScannedRecord } from '../domain/drift.js';
 import type { StoredEvent } from '../domain/event.js';
 import { recordKeyId, type RecordKey } from '../domain/record-key.js';
 import { toId18 } from '../domain/salesforce-id.js';
@@ -16,8 +16,8 @@ import type { Database } from '../store/schema/index.js';
 import {
   addSnapshotKeys, appendScanRows, appendSnapshotRecords, collectWindowKeys, completeSnapshot, countSnapshotKeys, createSnapshot, deleteScanRows, scanRowsForKeys, snapshotKeysPage,
 } from '../store/snapshot-store.js';
-import { diffRecord, type FieldRule } from './diff.js';
-import { foldRecord, inFoldOrder, sortEvents } from './fold.js';
+import { diffRecord, editedByPersonAfter, isNumericType, type FieldRule } from './diff.js';
+import { foldRecord, inFoldOrder } from './fold.js';
 
 export interface ScanDeps {
   db: Kysely<Database>;
@@ -61,6 +61,8 @@ interface ObjectPlan {
   externalIdField: string;
   ownedFields: string[] | undefined;
   rules: Map<string, FieldRule>;
+  /** The same rules by lower-case field name: events may spell a field's API name in another case. */
+  rulesByLowerName: Map<string, FieldRule>;
   historyObject: string | null;
   historyParentField: string;
 }
@@ -98,6 +100,7 @@ async function planObject(deps: ScanDeps, object: string, events: readonly Store
     externalIdField: describe.fields.get(externalIdField.toLowerCase())!.name,
     ownedFields: cfg?.fields,
     rules,
+    rulesByLowerName: new Map([...rules].map(([name, rule]) => [name.toLowerCase(), rule])),
     historyObject: names.has(historyName.toLowerCase()) ? historyName : null,
     historyParentField: object.endsWith('__c') ? 'ParentId' : `${object}Id`,
   };
@@ -113,10 +116,6 @@ function toActual(row: Record<string, unknown>, externalIdField: string, fields:
     lastModifiedById: toId18(String(row.LastModifiedById ?? '')),
     systemModstamp: String(row.SystemModstamp ?? ''),
   };
-}
-
-function toRef(e: StoredEvent): StoredEventRef {
-  return { source: e.source, id: e.id, time: e.time, op: e.op, fields: e.fields, status: e.status, seq: e.seq, file: e.file, line: e.line };
 }
 
 /**
@@ -138,6 +137,7 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
   };
   const plans = new Map<string, ObjectPlan>();
   const integrationUserIds = new Set(deps.config.integrationUserIds.map(toId18));
+  const windowEndMs = Date.parse(incident.to);
   const progress = deps.progress(`scan incident ${incidentId}`);
   let ordinal = 0;
 
@@ -161,8 +161,7 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
       t = performance.now();
       const foldOptions = { externalIdField: plan.externalIdField, ...(plan.ownedFields ? { ownedFields: new Set(plan.ownedFields) } : {}) };
       const folded = objectKeys.map((key) => {
-        const stored = eventsByKey.get(recordKeyId(key)) ?? [];
-        const events = inFoldOrder(stored) ? stored : sortEvents(stored);
+        const events = inFoldOrder(eventsByKey.get(recordKeyId(key)) ?? []);
         return { key, events, expected: foldRecord(events, foldOptions) };
       });
       summary.timings.foldMs += performance.now() - t;
@@ -180,13 +179,15 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
       for (const row of rows) {
         const actual = toActual(row, plan.externalIdField, compared);
         const k = actual.externalId.toLowerCase();
-        actualByKey.set(k, [...(actualByKey.get(k) ?? []), actual]);
+        const list = actualByKey.get(k);
+        if (list === undefined) actualByKey.set(k, [actual]);
+        else list.push(actual);
       }
       // Field history of the records a person touched after the window, where the org keeps it.
       const historyById = new Map<string, FieldHistoryEntry[]>();
       if (plan.historyObject !== null) {
         const candidates = rows
-          .filter((r) => !integrationUserIds.has(toId18(String(r.LastModifiedById ?? ''))) && Date.parse(String(r.LastModifiedDate).replace(/\+0000$/, 'Z')) > Date.parse(incident.to))
+          .filter((r) => editedByPersonAfter(String(r.LastModifiedById ?? ''), String(r.LastModifiedDate ?? ''), windowEndMs, integrationUserIds))
           .map((r) => String(r.Id));
         if (candidates.length > 0) {
           for (const id of candidates) historyById.set(id, []);
@@ -209,31 +210,23 @@ export async function scanIncident(deps: ScanDeps, incidentId: number, options: 
 
       const objectRules = (summary.fieldRules[object] ??= {});
       for (const field of compared) {
-        const r = plan.rules.get(field) ?? plan.rules.get(plan.rules.has(field) ? field : [...plan.rules.keys()].find((k) => k.toLowerCase() === field.toLowerCase()) ?? field);
+        const r = plan.rules.get(field) ?? plan.rulesByLowerName.get(field.toLowerCase());
         if (r !== undefined) objectRules[field] = r;
       }
       t = performance.now();
       const perObject = (summary.byObject[object] ??= {});
-      const diffs: { actual: ActualRecord[]; history: FieldHistoryEntry[] | null; diff: RecordDiff }[] = [];
       for (const f of folded) {
         const actual = actualByKey.get(f.key.externalId.toLowerCase()) ?? [];
         const live = actual.filter((a) => !a.isDeleted);
         const history = plan.historyObject === null ? null : live.length === 1 ? historyById.get(live[0]!.id) ?? [] : null;
         const diff: RecordDiff = diffRecord(f.expected, actual, { rules: plan.rules, windowEnd: incident.to, integrationUserIds, history });
-        diffs.push({ actual, history, diff });
+        // The events go as they are: the snapshot store keeps them as references (without their record key).
+        scanned.push({ key: f.key, externalIdField: plan.externalIdField, events: f.events, expected: f.expected, actual, diff, fieldHistory: history });
         summary.byClass[diff.class] = (summary.byClass[diff.class] ?? 0) + 1;
         perObject[diff.class] = (perObject[diff.class] ?? 0) + 1;
         if (diff.conflictCandidate) summary.conflictCandidates += 1;
       }
       summary.timings.diffMs += performance.now() - t;
-      // What the snapshot stores (timed with the store): the events as references, without their record key.
-      t = performance.now();
-      for (let i = 0; i < folded.length; i++) {
-        const f = folded[i]!;
-        const d = diffs[i]!;
-        scanned.push({ key: f.key, externalIdField: plan.externalIdField, events: f.events.map(toRef), expected: f.expected, actual: d.actual, diff: d.diff, fieldHistory: d.history });
-      }
-      summary.timings.storeMs += performance.now() - t;
     }
     t = performance.now();
     await appendSnapshotRecords(deps.db, snapshotId, ordinal, scanned, deps.sqlite ?? null);
@@ -338,7 +331,7 @@ export function typedRow(row: Record<string, string | null>, rules: ReadonlyMap<
     const type = field === 'IsDeleted' ? 'boolean' : rules.get(field)?.type ?? 'string';
     if (text === null || text === '') out[field] = type === 'boolean' ? false : null;
     else if (type === 'boolean') out[field] = text === 'true';
-    else if (['int', 'double', 'currency', 'percent', 'long'].includes(type)) out[field] = Number.isFinite(Number(text)) ? Number(text) : text;
+    else if (isNumericType(type)) out[field] = Number.isFinite(Number(text)) ? Number(text) : text;
     else if (type === 'datetime') out[field] = text.replace(/(\.\d{3})?Z$/, (_m, ms: string | undefined) => `${ms ?? '.000'}+0000`);
     else out[field] = text;
   }

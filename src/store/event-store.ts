@@ -166,33 +166,29 @@ export async function appendPackedChunk(
 }
 
 type Sqlite = NonNullable<Store['sqlite']>;
-const statements = new WeakMap<Sqlite, ReturnType<typeof prepare>>();
-
-function prepare(sqlite: Sqlite) {
+/** The ingest's statements, each prepared once per connection (sqlite-statements.ts). */
+function ingestStatements(sqlite: Sqlite) {
   return {
-    insert: sqlite.prepare(
+    insert: statement(
+      sqlite,
       `INSERT INTO events (source, event_id, time, object, external_id_field, external_id, op, status, seq, error, sf_id, fields_json, batch_id, file, line)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING`,
     ),
-    stored: sqlite.prepare('SELECT * FROM events WHERE source = ? AND event_id = ?'),
-    quarantined: sqlite.prepare('SELECT 1 FROM quarantine WHERE file = ? AND line = ? AND reason = ? AND raw = ? LIMIT 1').pluck(),
-    quarantine: sqlite.prepare('INSERT INTO quarantine (batch_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)'),
-    counts: sqlite.prepare(
+    stored: statement(sqlite, 'SELECT * FROM events WHERE source = ? AND event_id = ?'),
+    quarantined: statement(sqlite, 'SELECT 1 FROM quarantine WHERE file = ? AND line = ? AND reason = ? AND raw = ? LIMIT 1').pluck(),
+    quarantine: statement(sqlite, 'INSERT INTO quarantine (batch_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)'),
+    counts: statement(
+      sqlite,
       `UPDATE ingest_batches SET read_count = read_count + ?, accepted_count = accepted_count + ?,
        duplicate_count = duplicate_count + ?, rejected_count = rejected_count + ? WHERE id = ?`,
     ),
   };
 }
 
-// SQLite fast path (the one dialect-specific place in store/): prepared statements in one transaction
-// are several times faster than building each insert with kysely. appendChunkPortable is the same logic.
+// SQLite fast path: prepared statements in one transaction are several times faster than building each
+// insert with kysely. appendChunkPortable is the same logic for other dialects.
 function appendChunkSqlite(sqlite: Sqlite, batchId: number, p: PackedEvents, rejected: readonly QuarantineEntry[]): ChunkCounts {
-  let s = statements.get(sqlite);
-  if (s === undefined) {
-    s = prepare(sqlite);
-    statements.set(sqlite, s);
-  }
-  const st = s;
+  const st = ingestStatements(sqlite);
   const quarantine = (q: QuarantineEntry) => {
     if (st.quarantined.get(q.file, q.line, q.reason, q.raw) === undefined) st.quarantine.run(batchId, q.file, q.line, q.raw, q.reason);
   };

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { RecordKey } from '../domain/record-key.js';
-import type { Incident, ScanSnapshot, ScannedRecord } from '../domain/drift.js';
+import type { Incident, ScanSnapshot, ScannedRecord, StoredEventRef } from '../domain/drift.js';
 import { UsageError } from '../errors.js';
 import { getIncident } from './incident-store.js';
 import type { Database } from './schema/index.js';
@@ -102,6 +102,15 @@ export async function addSnapshotKeys(db: Kysely<Database>, snapshotId: number, 
 }
 
 /**
+ * A scanned record as stored: its events as references (what the planner reads of them), without the record
+ * key, batch and error each stored event also carries.
+ */
+function recordJson(r: ScannedRecord): string {
+  const events: StoredEventRef[] = r.events.map((e) => ({ source: e.source, id: e.id, time: e.time, op: e.op, fields: e.fields, status: e.status, seq: e.seq, file: e.file, line: e.line }));
+  return JSON.stringify({ key: r.key, externalIdField: r.externalIdField, events, expected: r.expected, actual: r.actual, diff: r.diff, fieldHistory: r.fieldHistory });
+}
+
+/**
  * Appends scanned records (in one transaction), numbered after those already stored. With the SQLite handle,
  * through one prepared statement (the scan stores every affected record); otherwise through kysely.
  */
@@ -116,7 +125,7 @@ export async function appendSnapshotRecords(
   if (sqlite !== null) {
     const st = statement(sqlite, 'INSERT INTO snapshot_records (snapshot_id, ordinal, object, external_id, class, sf_id, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
     sqlite.transaction(() => {
-      records.forEach((r, i) => st.run(snapshotId, firstOrdinal + i, r.key.object, r.key.externalId, r.diff.class, r.diff.sfId, JSON.stringify(r)));
+      records.forEach((r, i) => st.run(snapshotId, firstOrdinal + i, r.key.object, r.key.externalId, r.diff.class, r.diff.sfId, recordJson(r)));
     }).immediate();
     return;
   }
@@ -132,7 +141,7 @@ export async function appendSnapshotRecords(
             external_id: r.key.externalId,
             class: r.diff.class,
             sf_id: r.diff.sfId,
-            record_json: JSON.stringify(r),
+            record_json: recordJson(r),
           })),
         )
         .execute();

@@ -240,6 +240,11 @@ describe('plan execute', () => {
     expect((await cli(['plan', 'approve', String(rollback.planId), '--by', 'dave'])).code).toBe(0);
     expect((await cli(['plan', 'execute', String(rollback.planId)])).code).toBe(0);
     expect(names(sim).get('X-0')).toBe('Old 0');
+    for (const args of [['plan', 'verify', String(planId), '--out', 'no-such-dir/residual.csv'], ['plan', 'export', String(planId), '--failed', '--out', 'no-such-dir/failed.csv']]) {
+      const unwritable = await cli(args);
+      expect([unwritable.code, unwritable.stderr.split('\n')[0]], args.join(' ')).toEqual([2, expect.stringMatching(/^error: cannot write no-such-dir\/\w+\.csv: ENOENT/) as unknown as string]);
+      expect(unwritable.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('survives SIGKILL at random moments: resumed each time, Salesforce ends at the targets, no write applied twice differently', async () => {

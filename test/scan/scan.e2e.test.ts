@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_PROGRESS } from '../../src/cli/progress.js';
 import { parseConfig } from '../../src/config/config.js';
@@ -159,6 +159,12 @@ describe('sf-reconcile incident and scan commands', () => {
     const config = await runCli(['scan', '1', '--config', 'bad.json'], { cwd: dir, env });
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(/config: objects.Account.externalIdField .* \(got 42\) in bad.json/);
+    const unwritable = await runCli(['scan', '1', '--out', 'no-such-dir/drift.csv'], { cwd: dir, env });
+    expect([unwritable.code, unwritable.stderr.split('\n')[0]]).toEqual([2, expect.stringMatching(/^error: cannot write no-such-dir\/drift\.csv: ENOENT/) as unknown as string]);
+    expect(org.sim.requests().some((q) => q.path.includes('/query') || q.path.includes('/composite'))).toBe(false); // refused before the scan
+    const failedLogin = await runCli(['scan', '1', '--out', 'drift.csv'], { cwd: dir, env: { ...env, SF_PASSWORD: 'nope' } });
+    expect(failedLogin.code).toBe(2);
+    expect(existsSync(join(dir, 'drift.csv'))).toBe(false); // no partial file left behind
     const login = await runCli(['scan', '1'], { cwd: dir, env: { ...env, SF_PASSWORD: 'nope-secret' } });
     expect(login.code).toBe(2);
     expect(login.stderr).toMatch(/Salesforce login failed .*invalid_grant: authentication failure/);

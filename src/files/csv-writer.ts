@@ -1,0 +1,57 @@
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { stringify } from 'csv-stringify/sync';
+import { csvCell } from '../domain/csv-safe.js';
+import { InputError } from '../errors.js';
+
+/** A CSV file being written row by row. */
+export interface CsvWriter {
+  write(row: readonly unknown[]): Promise<void>;
+  /** Finishes the file; returns how many rows (without the header) it holds. */
+  close(): Promise<number>;
+  /** Stops and removes the partial file. */
+  discard(): Promise<void>;
+}
+
+/** Rows formatted per csv-stringify call: one call per row costs more in overhead than the formatting. */
+const ROWS_PER_WRITE = 1000;
+
+/**
+ * Opens a CSV file every command writes through: a path that cannot be written is an InputError naming it
+ * (exit 2); every cell is neutralised against spreadsheet formulas (csvCell); rows are formatted by
+ * csv-stringify a thousand at a time and written with backpressure, so memory stays bounded.
+ */
+export async function openCsv(path: string, columns: readonly string[], options: { bom?: boolean } = {}): Promise<CsvWriter> {
+  const out = createWriteStream(path);
+  await new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (e) => reject(new InputError(`cannot write ${path}: ${e.message}`, { file: path, hint: 'check the --out path and that its folder exists' })));
+  });
+  const put = async (text: string) => {
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  };
+  await put(`${options.bom ? '\uFEFF' : ''}${stringify([[...columns]])}`);
+  let rows = 0;
+  let pending: string[][] = [];
+  return {
+    async write(row) {
+      pending.push(row.map(csvCell));
+      rows += 1;
+      if (pending.length >= ROWS_PER_WRITE) {
+        await put(stringify(pending));
+        pending = [];
+      }
+    },
+    async close() {
+      if (pending.length > 0) await put(stringify(pending));
+      out.end();
+      await finished(out);
+      return rows;
+    },
+    async discard() {
+      out.destroy();
+      await rm(path, { force: true });
+    },
+  };
+}
