@@ -1,10 +1,10 @@
 /**
- * npm run bench:plan [-- --items N]
+ * npm run bench:plan [-- --items N] [-- --threads auto|main]
  * Plan and export for N items (default 100,000): a synthetic stored scan of N drifted records, then
- * `createPlan` (decide, hash, store) and the review CSV export, timed; items/s and peak RSS; the same in one
- * pass (`plan create --out`). Then the second
- * person's step: approve with the reviewed CSV (every 100th row marked reject), timed, with peak RSS after
- * it, since approval reads the whole reviewed CSV.
+ * `plan create` (decide, hash, store) and `plan export` (the review CSV), timed; items/s and peak RSS; the
+ * same in one pass (`plan create --out`). Then the second person's step: approve with the reviewed CSV
+ * (every 100th row marked reject), timed, with peak RSS after it, since approval reads the whole reviewed CSV.
+ * `--threads main` keeps deciding and formatting on the main thread, for comparison.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { canonicalJson, parseConfig, sha256 } from '../src/config/config.js';
 import { approvePlan } from '../src/plan/approve-plan.js';
 import { createPlan } from '../src/plan/create-plan.js';
-import { openPlanCsv, writePlanCsv } from '../src/plan/plan-csv.js';
+import { exportPlanCsv } from '../src/plan/export-plan.js';
+import type { ThreadChoice } from '../src/plan/plan-threads.js';
 import { openStore } from '../src/store/open-store.js';
-import { iteratePlanItems } from '../src/store/plan-store.js';
 import { arg, rssMb, writeSyntheticScan } from './support.js';
 
 const n = arg('items', 100_000);
+const threadsFlag = process.argv.indexOf('--threads');
+const threads = (threadsFlag === -1 ? 'auto' : process.argv[threadsFlag + 1]) as ThreadChoice;
 const dir = mkdtempSync(join(tmpdir(), 'bench-plan-'));
 const store = await openStore(join(dir, 'state.db'));
 const user = '005Sm0000000001IAA';
@@ -27,22 +29,26 @@ const incidentId = await writeSyntheticScan(store, n, (i) => ({
 }), user);
 const config = parseConfig({ integrationUserIds: [user] }, 'bench');
 const loaded = { config, hash: sha256(canonicalJson(config)), file: null };
+const deps = { db: store.db, sqlite: store.sqlite, config: loaded, now: () => new Date() };
+const count = (x: number) => Math.round(x).toLocaleString('en-US');
+console.log(`bench:plan  ${count(n)} drifted records, threads ${threads}`);
+
 let t = performance.now();
-const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config: loaded, now: () => new Date() }, incidentId, 'bench');
+const plan = await createPlan(deps, incidentId, 'bench', { threads });
 const planSeconds = (performance.now() - t) / 1000;
 t = performance.now();
 const csv = join(dir, 'plan.csv');
-const rows = await writePlanCsv(csv, plan.planId, iteratePlanItems(store.db, plan.planId));
+const rows = await exportPlanCsv(store, { id: plan.planId, totals: plan.totals }, csv, { threads });
 const exportSeconds = (performance.now() - t) / 1000;
-console.log(`bench:plan  ${n.toLocaleString('en-US')} drifted records`);
-console.log(`  plan create  ${planSeconds.toFixed(2)} s  ${Math.round(n / planSeconds).toLocaleString('en-US')} items/s  (${JSON.stringify(plan.totals.byAction)})`);
-console.log(`  plan export  ${exportSeconds.toFixed(2)} s  ${Math.round(rows / exportSeconds).toLocaleString('en-US')} rows/s  (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV)`);
-console.log(`  plan + export ${Math.round(n / (planSeconds + exportSeconds)).toLocaleString('en-US')} items/s; peak RSS ${rssMb().toFixed(0)} MB`);
-// The same in one pass: `plan create --out` writes the review CSV as the items are stored.
+console.log(`  plan create  ${planSeconds.toFixed(2)} s  ${count(n / planSeconds)} items/s  (${JSON.stringify(plan.totals.byAction)})`);
+console.log(`  plan export  ${exportSeconds.toFixed(2)} s  ${count(rows / exportSeconds)} rows/s  (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV)`);
+console.log(`  plan create, then plan export  ${(planSeconds + exportSeconds).toFixed(2)} s  ${count(n / (planSeconds + exportSeconds))} items/s; peak RSS ${rssMb().toFixed(0)} MB`);
+
+// Plan and export in one pass: `plan create --out` writes the review CSV as the items are stored.
 t = performance.now();
-const onePass = await createPlan({ db: store.db, sqlite: store.sqlite, config: loaded, now: () => new Date() }, incidentId, 'bench', { csv: (planId) => openPlanCsv(join(dir, 'one-pass.csv'), planId) });
+const onePass = await createPlan(deps, incidentId, 'bench', { csv: { path: join(dir, 'one-pass.csv') }, threads });
 const onePassSeconds = (performance.now() - t) / 1000;
-console.log(`  plan create --out (one pass)  ${onePassSeconds.toFixed(2)} s  ${Math.round(n / onePassSeconds).toLocaleString('en-US')} items/s  (${onePass.csvRows} rows); peak RSS ${rssMb().toFixed(0)} MB`);
+console.log(`  plan create --out (plan and export in one pass)  ${onePassSeconds.toFixed(2)} s  ${count(n / onePassSeconds)} items/s  (${onePass.csvRows} rows); peak RSS ${rssMb().toFixed(0)} MB`);
 
 // The reviewer marks every 100th row reject (the decision column is the 13th of 14: ",<decision>,<row hash>").
 const reviewed = join(dir, 'reviewed.csv');
@@ -52,6 +58,6 @@ writeFileSync(reviewed, lines.join('\n'));
 t = performance.now();
 const approved = await approvePlan(store.db, plan.planId, { by: 'bench-approver', reviewedCsv: reviewed, allowSelfApproval: false, force: false }, new Date());
 const approveSeconds = (performance.now() - t) / 1000;
-console.log(`  plan approve --reviewed  ${approveSeconds.toFixed(2)} s  ${Math.round(rows / approveSeconds).toLocaleString('en-US')} rows/s  (${approved.excluded.length} items left out); peak RSS ${rssMb().toFixed(0)} MB`);
+console.log(`  plan approve --reviewed  ${approveSeconds.toFixed(2)} s  ${count(rows / approveSeconds)} rows/s  (${approved.excluded.length} items left out); peak RSS ${rssMb().toFixed(0)} MB`);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { approvePlan } from '../plan/approve-plan.js';
 import { createPlan, defaultActor } from '../plan/create-plan.js';
-import { openPlanCsv, writePlanCsv } from '../plan/plan-csv.js';
-import { appendJournal, getPlan, iteratePlanItems, planItemsPage, planJournal, planStatus } from '../store/plan-store.js';
+import { exportPlanCsv } from '../plan/export-plan.js';
+import { appendJournal, getPlan, planItemsPage, planJournal, planStatus } from '../store/plan-store.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { parseId } from './incident.js';
@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
         { db: store.db, sqlite: store.sqlite, config: ctx.config(), now: () => new Date() },
         parseId('incident', incident),
         by,
-        out === undefined ? {} : { csv: (planId) => openPlanCsv(out, planId, { excel: opts.excel === true }) },
+        out === undefined ? {} : { csv: { path: out, excel: opts.excel === true } },
       );
       if (out !== undefined) await appendJournal(store.db, created.planId, { by, status: 'exported', details: { out, rows: created.csvRows ?? 0 } }, new Date());
       const review = `sf-reconcile plan approve ${created.planId} --by <name> --reviewed ${out ?? `plan-${created.planId}.csv`}`;
@@ -86,7 +86,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.output().result({ planId: p.id, out: opts.out, rows }, () => `${rows} failed item(s) written to ${opts.out}`);
         return;
       }
-      const rows = await writePlanCsv(opts.out, p.id, iteratePlanItems(store.db, p.id), { excel: opts.excel === true });
+      const rows = await exportPlanCsv(store, p, opts.out, { excel: opts.excel === true });
       await appendJournal(store.db, p.id, { by: defaultActor(), status: 'exported', details: { out: opts.out, rows } }, new Date());
       ctx.output().result({ planId: p.id, out: opts.out, rows }, () => `${rows} rows written to ${opts.out}; mark "reject" in the decision column to leave an item out, change nothing else`);
     });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256 } from '../domain/canonical-json.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isApiName } from '../domain/values.js';
@@ -121,19 +121,8 @@ export function parseConfig(raw: unknown, file: string): Config {
   });
 }
 
-/** Canonical JSON: keys sorted at every level, so the hash does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+// Kept here for the callers that hash configs; the planner's worker imports it from domain/ (no zod).
+export { canonicalJson, sha256 };
 
 /**
  * Loads the config file. An explicit path must exist; the default path may be absent (built-in defaults).

@@ -106,15 +106,14 @@ export interface ScannedRecord {
   fieldHistory: FieldHistoryEntry[] | null;
 }
 
-/** The parts of a stored event the planner reads (to find matching prefixes and build replays). */
+/**
+ * The parts of a stored event the planner reads (to find matching prefixes and build replays), in fold
+ * order; the event store keeps the rest under (source, id).
+ */
 export interface StoredEventRef {
   source: string;
   id: string;
-  time: string;
   op: 'upsert' | 'create' | 'update' | 'delete';
   fields: FieldValues;
   status: 'delivered' | 'failed' | 'unknown';
-  seq: number | null;
-  file: string;
-  line: number;
 }

@@ -12,7 +12,7 @@ import { verifyPlan } from '../execute/verify-plan.js';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import { approvePlan } from '../plan/approve-plan.js';
 import { createPlan } from '../plan/create-plan.js';
-import { writePlanCsv } from '../plan/plan-csv.js';
+import { exportPlanCsv } from '../plan/export-plan.js';
 import { connectSalesforce, readCredentials } from '../salesforce/index.js';
 import { scanIncident } from '../scan/scan-incident.js';
 import { startSimulator } from '../simulator/index.js';
@@ -124,7 +124,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
     const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config, now: () => new Date() }, incident.id, 'drill-engineer');
     step(`sf-reconcile plan create ${incident.id} --by drill-engineer: plan ${plan.planId} ${JSON.stringify(plan.totals.byAction)}`);
     const csvPath = join(workDir, `plan-${plan.planId}.csv`);
-    await writePlanCsv(csvPath, plan.planId, iteratePlanItems(store.db, plan.planId));
+    await exportPlanCsv(store, { id: plan.planId, totals: plan.totals }, csvPath);
     step(`sf-reconcile plan export ${plan.planId} --out plan-${plan.planId}.csv`);
     await approvePlan(store.db, plan.planId, { by: 'drill-admin', reviewedCsv: csvPath, allowSelfApproval: false, force: false }, new Date());
     step(`sf-reconcile plan approve ${plan.planId} --by drill-admin --reviewed plan-${plan.planId}.csv`);

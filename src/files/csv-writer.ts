@@ -8,6 +8,11 @@ import { InputError } from '../errors.js';
 /** A CSV file being written row by row. */
 export interface CsvWriter {
   write(row: readonly unknown[]): Promise<void>;
+  /**
+   * Appends rows already formatted as CSV (by csv-stringify, cells neutralised) elsewhere, e.g. on a worker
+   * thread: `text` holds `rows` complete rows.
+   */
+  writeFormatted(text: string, rows: number): Promise<void>;
   /** Finishes the file; returns how many rows (without the header) it holds. */
   close(): Promise<number>;
   /** Stops and removes the partial file. */
@@ -42,6 +47,12 @@ export async function openCsv(path: string, columns: readonly string[], options:
         await put(stringify(pending));
         pending = [];
       }
+    },
+    async writeFormatted(text, count) {
+      if (pending.length > 0) await put(stringify(pending));
+      pending = [];
+      await put(text);
+      rows += count;
     },
     async close() {
       if (pending.length > 0) await put(stringify(pending));

@@ -1,21 +1,22 @@
 import { userInfo } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { LoadedConfig } from '../config/config.js';
-import type { PlanItem } from '../domain/plan.js';
 import type { FieldRule } from '../scan/diff.js';
-import { insertPlanHeader, insertPlanItems, sealPlan, type PlanTotals } from '../store/plan-store.js';
+import { insertPlanHeader, insertStoredPlanItems, sealPlan } from '../store/plan-store.js';
 import type { Store } from '../store/open-store.js';
 import type { Database } from '../store/schema/index.js';
-import { loadScannedRecords } from '../store/snapshot-store.js';
-import { decideRecord } from './decide.js';
+import { countSnapshotRecords, loadSnapshot, snapshotRecordPages } from '../store/snapshot-store.js';
 import { estimateWithConfig, type PlanEstimate } from './estimate.js';
-import { PlanHasher, type PlanHeader } from './hash-plan.js';
-import type { PlanCsvWriter } from './plan-csv.js';
-import type { ScannedRecord } from '../domain/drift.js';
+import { PlanHasher } from './hash-plan.js';
+import { openPlanCsvFile, writePlanItemsCsv } from './export-plan.js';
+import { emptyTotals, mergeTotals, type DecideContext, type DecidedPage, type PlanTotals } from './plan-stages.js';
+import { InOrder, openPlanStages, type PlanStages, type ThreadChoice } from './plan-threads.js';
+
+export { addToTotals } from './plan-stages.js';
 
 export interface CreatePlanDeps {
   db: Kysely<Database>;
-  /** The SQLite handle where the store is SQLite: items are stored through its fast path. */
+  /** The SQLite handle where the store is SQLite: records are read and items stored through its fast path. */
   sqlite?: Store['sqlite'];
   config: LoadedConfig;
   now(): Date;
@@ -31,6 +32,15 @@ export interface CreatedPlan {
   estimate: PlanEstimate;
 }
 
+export interface CreatePlanOptions {
+  /** `plan create --out`: also the review CSV, written from the stored items as `plan export` writes it. */
+  csv?: { path: string; excel?: boolean };
+  /** Where deciding and formatting run (plan-threads.ts); `auto` by default. */
+  threads?: ThreadChoice;
+  /** Called after each page of records is stored, with how many records are done and how many in all. */
+  onProgress?(done: number, total: number): void;
+}
+
 export function defaultActor(): string {
   try {
     return userInfo().username;
@@ -39,81 +49,59 @@ export function defaultActor(): string {
   }
 }
 
-function emptyTotals(): PlanTotals {
-  return { items: 0, byAction: {}, byObject: {}, fieldChanges: 0, writes: { upsert: 0, update: 0, delete: 0 } };
-}
-
-export function addToTotals(totals: PlanTotals, item: PlanItem): void {
-  totals.items += 1;
-  totals.byAction[item.action] = (totals.byAction[item.action] ?? 0) + 1;
-  const o = (totals.byObject[item.object] ??= {});
-  o[item.action] = (o[item.action] ?? 0) + 1;
-  totals.fieldChanges += item.changes.length;
-  if (item.action === 'replay' || item.action === 'create') totals.writes.upsert += item.replay.length;
-  if (item.action === 'patch') totals.writes.update += 1;
-  if (item.action === 'delete') totals.writes.delete += 1;
-}
+/** Pages decided ahead of the main thread: enough to keep the worker thread busy, bounded. */
+const PAGES_AHEAD = 3;
 
 /**
  * Turns the incident's latest scan into an immutable plan: decides every record, stores the numbered items
  * in pages, hashes them as they go, and seals the plan. Streams: memory does not grow with the scan's size.
+ * On large scans deciding runs on a worker thread while this thread reads the records and stores the items.
+ * With `csv`, the review CSV follows (formatting it alongside deciding was slower: three busy threads on
+ * two cores).
  */
-export async function createPlan(
-  deps: CreatePlanDeps,
-  incidentId: number,
-  createdBy: string,
-  options: { csv?: (planId: number) => Promise<PlanCsvWriter> } = {},
-): Promise<CreatedPlan & { csvRows?: number }> {
-  const { incident, snapshot, records } = await loadScannedRecords(deps.db, incidentId);
+export async function createPlan(deps: CreatePlanDeps, incidentId: number, createdBy: string, options: CreatePlanOptions = {}): Promise<CreatedPlan & { csvRows?: number }> {
+  const { incident, snapshot } = await loadSnapshot(deps.db, incidentId);
   const createdAt = deps.now().toISOString();
   const header = { incidentId: incident.id, snapshotId: snapshot.id, createdBy, createdAt, configHash: deps.config.hash };
-  const planId = await insertPlanHeader(deps.db, header);
-  // `plan create --out`: the review CSV is written in the same pass as the items.
-  const csv = options.csv === undefined ? null : await options.csv(planId);
+  // Opened first: a --out that cannot be written stops before anything is stored.
+  const csv = options.csv === undefined ? null : await openPlanCsvFile(options.csv.path, options.csv);
+  let stages: PlanStages | null = null;
   try {
-    const rules = (snapshot.summary.fieldRules ?? {}) as Record<string, Record<string, FieldRule>>;
-    const created = await storeItems(deps, planId, header, records, rules, csv);
-    return csv === null ? created : { ...created, csvRows: await csv.close() };
+    const planId = await insertPlanHeader(deps.db, header);
+    const records = await countSnapshotRecords(deps.db, snapshot.id);
+    const context: DecideContext = {
+      planId,
+      policies: Object.fromEntries(Object.entries(deps.config.config.objects).map(([object, cfg]) => [object, { conflict: cfg.conflict ?? 'manual', coalesce: cfg.replay?.coalesce ?? false }])),
+      rules: (snapshot.summary.fieldRules ?? {}) as Record<string, Record<string, FieldRule>>,
+    };
+    stages = openPlanStages(context, records, options.threads === undefined ? {} : { threads: options.threads });
+    const hasher = new PlanHasher({ id: planId, ...header });
+    const totals = emptyTotals();
+    const decided = new InOrder<DecidedPage>();
+    let done = 0;
+    const store = async (page: DecidedPage) => {
+      hasher.addJsonPage(page.items.json);
+      await insertStoredPlanItems(deps.db, planId, page.items, deps.sqlite ?? null);
+      mergeTotals(totals, page.totals);
+    };
+    for await (const page of snapshotRecordPages(deps.db, snapshot.id, deps.sqlite ?? null)) {
+      decided.push(stages.decide(page));
+      if (decided.length > PAGES_AHEAD) await store(await decided.next());
+      done += page.length;
+      options.onProgress?.(done, records);
+    }
+    while (decided.length > 0) await store(await decided.next());
+    const hash = hasher.digest();
+    const estimate = estimateWithConfig(totals.writes, deps.config.config);
+    await sealPlan(deps.db, planId, hash, totals, estimate as unknown as Record<string, unknown>, createdBy, createdAt);
+    const created = { planId, incidentId: incident.id, snapshotId: snapshot.id, hash, createdBy, totals, estimate };
+    if (csv === null) return created;
+    await stages.close();
+    return { ...created, csvRows: await writePlanItemsCsv(deps, { id: planId, totals }, csv, options.threads === undefined ? {} : { threads: options.threads }) };
   } catch (error) {
     await csv?.discard();
     throw error;
+  } finally {
+    await stages?.close();
   }
-}
-
-async function storeItems(
-  deps: CreatePlanDeps,
-  planId: number,
-  header: Omit<PlanHeader, 'id'>,
-  records: AsyncIterable<ScannedRecord>,
-  rules: Record<string, Record<string, FieldRule>>,
-  csv: PlanCsvWriter | null,
-): Promise<CreatedPlan> {
-  const { incidentId, snapshotId, createdBy, createdAt } = header;
-  const hasher = new PlanHasher({ id: planId, ...header });
-  const totals = emptyTotals();
-  let page: PlanItem[] = [];
-  let json: string[] = [];
-  let nextId = 1;
-  const store = { sqlite: deps.sqlite ?? null };
-  for await (const record of records) {
-    const cfg = deps.config.config.objects[record.key.object];
-    const decisions = decideRecord(record, { conflict: cfg?.conflict ?? 'manual', coalesce: cfg?.replay?.coalesce ?? false, rules: rules[record.key.object] ?? {} });
-    for (const d of decisions) {
-      const item: PlanItem = { itemId: nextId++, ...d };
-      json.push(hasher.add(item));
-      addToTotals(totals, item);
-      page.push(item);
-      if (csv !== null) await csv.add(item);
-    }
-    if (page.length >= 2000) {
-      await insertPlanItems(deps.db, planId, page, { json, ...store });
-      page = [];
-      json = [];
-    }
-  }
-  await insertPlanItems(deps.db, planId, page, { json, ...store });
-  const hash = hasher.digest();
-  const estimate = estimateWithConfig(totals.writes, deps.config.config);
-  await sealPlan(deps.db, planId, hash, totals, estimate as unknown as Record<string, unknown>, createdBy, createdAt);
-  return { planId, incidentId, snapshotId, hash, createdBy, totals, estimate };
 }

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { canonicalJson } from '../config/config.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 import type { PlanItem } from '../domain/plan.js';
 
 /** The parts of a plan's header its hash covers. */
@@ -49,6 +49,10 @@ export class PlanHasher {
   /** Adds an item already in canonical form. */
   addJson(json: string): void {
     this.hash.update(`${json}\n`);
+  }
+  /** Adds a page of items already in canonical form: the same digest as adding them one by one. */
+  addJsonPage(json: readonly string[]): void {
+    if (json.length > 0) this.hash.update(`${json.join('\n')}\n`);
   }
   digest(): string {
     return this.hash.digest('hex');

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { PlanItem, PlanStatus } from '../domain/plan.js';
 import { UsageError } from '../errors.js';
 import { PlanHasher, planItemJson, type PlanHeader } from '../plan/hash-plan.js';
+import { emptyStoredItems, type PlanTotals, type StoredPlanItems } from '../plan/plan-stages.js';
 import type { Database } from './schema/index.js';
 import { statement } from './sqlite-statements.js';
 
@@ -13,13 +14,7 @@ export interface PlanRecord extends PlanHeader {
   parentPlanId: number | null;
 }
 
-export interface PlanTotals {
-  items: number;
-  byAction: Record<string, number>;
-  byObject: Record<string, Record<string, number>>;
-  fieldChanges: number;
-  writes: { upsert: number; update: number; delete: number };
-}
+export type { PlanTotals };
 
 export interface JournalEntry {
   at: string;
@@ -52,27 +47,53 @@ export async function insertPlanHeader(db: Kysely<Database>, input: Omit<PlanHea
 
 /**
  * Stores items in one transaction, each as its canonical JSON (`json[i]` when the caller already made it for
- * the hash). With the SQLite handle, through one prepared statement; otherwise through kysely.
+ * the hash).
  */
 export async function insertPlanItems(db: Kysely<Database>, planId: number, items: readonly PlanItem[], options: { json?: readonly string[]; sqlite?: Sqlite | null } = {}): Promise<void> {
-  if (items.length === 0) return;
-  const json = (i: number) => options.json?.[i] ?? planItemJson(items[i]!);
-  const sqlite = options.sqlite ?? null;
+  const stored = emptyStoredItems();
+  items.forEach((item, i) => {
+    stored.itemId.push(item.itemId);
+    stored.object.push(item.object);
+    stored.externalId.push(item.externalId);
+    stored.action.push(item.action);
+    stored.json.push(options.json?.[i] ?? planItemJson(item));
+  });
+  await insertStoredPlanItems(db, planId, stored, options.sqlite ?? null);
+}
+
+/** Stores decided items in one transaction: with the SQLite handle through one prepared statement, else kysely. */
+export async function insertStoredPlanItems(db: Kysely<Database>, planId: number, items: StoredPlanItems, sqlite: Sqlite | null = null): Promise<void> {
+  const n = items.json.length;
+  if (n === 0) return;
+  const { itemId, object, externalId, action, json } = items;
   if (sqlite !== null) {
     const st = statement(sqlite, 'INSERT INTO plan_items (plan_id, item_id, object, external_id, action, item_json) VALUES (?, ?, ?, ?, ?, ?)');
     sqlite.transaction(() => {
-      items.forEach((item, i) => st.run(planId, item.itemId, item.object, item.externalId, item.action, json(i)));
+      for (let i = 0; i < n; i++) st.run(planId, itemId[i], object[i], externalId[i], action[i], json[i]);
     }).immediate();
     return;
   }
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < items.length; i += 500) {
-      await trx
-        .insertInto('plan_items')
-        .values(items.slice(i, i + 500).map((item, j) => ({ plan_id: planId, item_id: item.itemId, object: item.object, external_id: item.externalId, action: item.action, item_json: json(i + j) })))
-        .execute();
+    for (let i = 0; i < n; i += 500) {
+      const rows = [];
+      for (let j = i; j < Math.min(n, i + 500); j++) rows.push({ plan_id: planId, item_id: itemId[j]!, object: object[j]!, external_id: externalId[j]!, action: action[j]!, item_json: json[j]! });
+      await trx.insertInto('plan_items').values(rows).execute();
     }
   });
+}
+
+/** The plan's items as stored (canonical JSON), a page at a time in item order: what an export formats. */
+export async function* planItemJsonPages(db: Kysely<Database>, planId: number, sqlite: Sqlite | null = null, pageSize = 2000): AsyncGenerator<string[]> {
+  let after = 0;
+  for (;;) {
+    const rows: { item_id: number; item_json: string }[] =
+      sqlite !== null
+        ? (statement(sqlite, 'SELECT item_id, item_json FROM plan_items WHERE plan_id = ? AND item_id > ? ORDER BY item_id LIMIT ?').all(planId, after, pageSize) as { item_id: number; item_json: string }[])
+        : await db.selectFrom('plan_items').select(['item_id', 'item_json']).where('plan_id', '=', planId).where('item_id', '>', after).orderBy('item_id').limit(pageSize).execute();
+    if (rows.length > 0) yield rows.map((r) => r.item_json);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.item_id;
+  }
 }
 
 type Sqlite = BetterSqlite3.Database;

@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { RecordKey } from '../domain/record-key.js';
-import type { Incident, ScanSnapshot, ScannedRecord, StoredEventRef } from '../domain/drift.js';
+import type { Incident, ScanSnapshot, ScannedRecord } from '../domain/drift.js';
+import { recordFromJson, recordToJson as recordJson } from '../scan/snapshot-record.js';
 import { UsageError } from '../errors.js';
 import { getIncident } from './incident-store.js';
 import type { Database } from './schema/index.js';
@@ -102,15 +103,6 @@ export async function addSnapshotKeys(db: Kysely<Database>, snapshotId: number, 
 }
 
 /**
- * A scanned record as stored: its events as references (what the planner reads of them), without the record
- * key, batch and error each stored event also carries.
- */
-function recordJson(r: ScannedRecord): string {
-  const events: StoredEventRef[] = r.events.map((e) => ({ source: e.source, id: e.id, time: e.time, op: e.op, fields: e.fields, status: e.status, seq: e.seq, file: e.file, line: e.line }));
-  return JSON.stringify({ key: r.key, externalIdField: r.externalIdField, events, expected: r.expected, actual: r.actual, diff: r.diff, fieldHistory: r.fieldHistory });
-}
-
-/**
  * Appends scanned records (in one transaction), numbered after those already stored. With the SQLite handle,
  * through one prepared statement (the scan stores every affected record); otherwise through kysely.
  */
@@ -184,21 +176,36 @@ export async function* iterateSnapshotRecords(db: Kysely<Database>, snapshotId: 
       .orderBy('ordinal')
       .limit(pageSize)
       .execute();
-    for (const r of rows) yield JSON.parse(r.record_json) as ScannedRecord;
+    for (const r of rows) yield recordFromJson(r.record_json);
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.ordinal;
   }
 }
 
+/** A snapshot's stored records (JSON), a page at a time in ordinal order: what the planner decides from. */
+export async function* snapshotRecordPages(db: Kysely<Database>, snapshotId: number, sqlite: BetterSqlite3.Database | null = null, pageSize = 2000): AsyncGenerator<string[]> {
+  let after = -1;
+  for (;;) {
+    const rows: { ordinal: number; record_json: string }[] =
+      sqlite !== null
+        ? (statement(sqlite, 'SELECT ordinal, record_json FROM snapshot_records WHERE snapshot_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?').all(snapshotId, after, pageSize) as { ordinal: number; record_json: string }[])
+        : await db.selectFrom('snapshot_records').select(['ordinal', 'record_json']).where('snapshot_id', '=', snapshotId).where('ordinal', '>', after).orderBy('ordinal').limit(pageSize).execute();
+    if (rows.length > 0) yield rows.map((r) => r.record_json);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.ordinal;
+  }
+}
+
+export async function countSnapshotRecords(db: Kysely<Database>, snapshotId: number): Promise<number> {
+  const row = await db.selectFrom('snapshot_records').select((eb) => eb.fn.countAll<number>().as('n')).where('snapshot_id', '=', snapshotId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
- * What the planner reads: the incident, the snapshot (the latest by default) and its records.
+ * What the planner starts from: the incident and its snapshot (the latest by default).
  * An unknown incident, or one never scanned, is a UsageError naming the command to run.
  */
-export async function loadScannedRecords(
-  db: Kysely<Database>,
-  incidentId: number,
-  snapshotId?: number,
-): Promise<{ incident: Incident; snapshot: ScanSnapshot; records: AsyncIterable<ScannedRecord> }> {
+export async function loadSnapshot(db: Kysely<Database>, incidentId: number, snapshotId?: number): Promise<{ incident: Incident; snapshot: ScanSnapshot }> {
   const incident = await getIncident(db, incidentId);
   const id = snapshotId ?? (await latestSnapshotId(db, incidentId));
   const snapshot = id === null ? null : await getSnapshot(db, id);
@@ -208,5 +215,5 @@ export async function loadScannedRecords(
       hint: `run "sf-reconcile scan ${incidentId}" first`,
     });
   }
-  return { incident, snapshot, records: iterateSnapshotRecords(db, snapshot.id) };
+  return { incident, snapshot };
 }

@@ -10,7 +10,8 @@ const rules = { Name: { type: 'string', scale: 0 }, Phone: { type: 'phone', scal
 const policy = (o: Partial<DecidePolicy> = {}): DecidePolicy => ({ conflict: 'manual', coalesce: false, rules, ...o });
 
 let n = 0;
-const ev = (fields: Record<string, string | number | null>, o: Partial<StoredEventRef> = {}): StoredEventRef => {
+type TestEvent = StoredEventRef & { time: string; seq: number; file: string; line: number };
+const ev = (fields: Record<string, string | number | null>, o: Partial<TestEvent> = {}): TestEvent => {
   n += 1;
   return { source: 's', id: `e${n}`, time: `2026-11-20T14:00:${String(n).padStart(2, '0')}.000Z`, op: 'upsert', fields, status: 'delivered', seq: n, file: 'f', line: n, ...o };
 };
@@ -19,7 +20,7 @@ const sf = (fields: ActualRecord['fields'], o: Partial<ActualRecord> = {}): Actu
 });
 
 /** A scanned record built the way the scan builds it: fold, then diff. */
-function scanned(events: StoredEventRef[], actual: ActualRecord[], history: ScannedRecord['fieldHistory'] = null): ScannedRecord {
+function scanned(events: TestEvent[], actual: ActualRecord[], history: ScannedRecord['fieldHistory'] = null): ScannedRecord {
   const full = events.map((e) => ({ ...e, object: 'Account', externalId: 'B-1', externalIdField: 'Billing_Id__c', error: null, sfId: null, batchId: 1 }));
   const expected = foldRecord(full, { externalIdField: 'Billing_Id__c' });
   const diff = diffRecord(expected, actual, { rules: new Map(Object.entries(rules)), windowEnd: '2026-11-20T16:00:00.000Z', integrationUserIds: new Set([INTEGRATION]), history });

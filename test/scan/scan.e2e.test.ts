@@ -8,7 +8,7 @@ import { scanIncident } from '../../src/scan/scan-incident.js';
 import { defaultSeed } from '../../src/simulator/index.js';
 import { createIncident } from '../../src/store/incident-store.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { loadScannedRecords } from '../../src/store/snapshot-store.js';
+import { iterateSnapshotRecords, loadSnapshot } from '../../src/store/snapshot-store.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { event, storeEvents } from '../support/scenario.js';
 import { startTestOrg, type TestOrg } from '../support/simulator.js';
@@ -78,7 +78,8 @@ describe('scan', () => {
     const incident = await createIncident(store!.db, { name: 'billing 503s', from: t(2 * HOUR), to: t(1 * HOUR), objects: null }, new Date());
     const summary = await scanIncident({ db: store!.db, salesforce, config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
     expect(summary.byClass).toEqual({ in_sync: 2, drift: 2, missing: 1, deleted: 1, unexpected: 1, duplicate: 1 });
-    const { records, snapshot } = await loadScannedRecords(store!.db, incident.id);
+    const { snapshot } = await loadSnapshot(store!.db, incident.id);
+    const records = iterateSnapshotRecords(store!.db, snapshot.id);
     expect(snapshot.id).toBe(summary.snapshotId);
     const byKey = new Map<string, { class: string; drifts: { field: string; conflict: boolean }[]; conflictCandidate: boolean; history: unknown }>();
     for await (const r of records) byKey.set(r.key.externalId, { class: r.diff.class, drifts: r.diff.drifts, conflictCandidate: r.diff.conflictCandidate, history: r.fieldHistory });
@@ -91,14 +92,14 @@ describe('scan', () => {
     // A second scan adds a snapshot; the latest is the default.
     const again = await scanIncident({ db: store!.db, salesforce, config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
     expect(again.snapshotId).toBeGreaterThan(summary.snapshotId);
-    expect((await loadScannedRecords(store!.db, incident.id)).snapshot.id).toBe(again.snapshotId);
+    expect((await loadSnapshot(store!.db, incident.id)).snapshot.id).toBe(again.snapshotId);
   });
 
   it('also catches records Salesforce changed in the window with no event (a deployment), when the log knows them', async () => {
     const { config, salesforce } = await setup();
     const incident = await createIncident(store!.db, { name: 'deploy', from: t(0.5 * HOUR), to: new Date(Date.now() + HOUR).toISOString(), objects: ['Account'] }, new Date());
     const summary = await scanIncident({ db: store!.db, salesforce, config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: true });
-    const { records } = await loadScannedRecords(store!.db, incident.id);
+    const records = iterateSnapshotRecords(store!.db, (await loadSnapshot(store!.db, incident.id)).snapshot.id);
     const found = new Map<string, string>();
     for await (const r of records) found.set(r.key.externalId, r.diff.class);
     expect(found.get('SFCHANGE')).toBe('drift'); // Rating Hot expected, Cold in Salesforce

@@ -1,0 +1,135 @@
+/**
+ * The planner's CPU work, free of I/O, in two stages that run on the main thread or on worker threads
+ * (plan-threads.ts) with the same results:
+ * - deciding: stored scan records (JSON) in, numbered plan items out, in canonical JSON (what is hashed
+ *   and stored), with the page's totals;
+ * - formatting: stored items in, review CSV text out (row hashes, csv-stringify).
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { ConflictPolicy } from '../config/config.js';
+import type { PlanItem } from '../domain/plan.js';
+import type { FieldRule } from '../scan/diff.js';
+import { recordFromJson } from '../scan/snapshot-record.js';
+import { decideRecord } from './decide.js';
+import { planItemJson } from './hash-plan.js';
+import { planRows, rowHash } from './plan-csv.js';
+
+export interface PlanTotals {
+  items: number;
+  byAction: Record<string, number>;
+  byObject: Record<string, Record<string, number>>;
+  fieldChanges: number;
+  writes: { upsert: number; update: number; delete: number };
+}
+
+export function emptyTotals(): PlanTotals {
+  return { items: 0, byAction: {}, byObject: {}, fieldChanges: 0, writes: { upsert: 0, update: 0, delete: 0 } };
+}
+
+export function addToTotals(totals: PlanTotals, item: PlanItem): void {
+  totals.items += 1;
+  totals.byAction[item.action] = (totals.byAction[item.action] ?? 0) + 1;
+  const o = (totals.byObject[item.object] ??= {});
+  o[item.action] = (o[item.action] ?? 0) + 1;
+  totals.fieldChanges += item.changes.length;
+  if (item.action === 'replay' || item.action === 'create') totals.writes.upsert += item.replay.length;
+  if (item.action === 'patch') totals.writes.update += 1;
+  if (item.action === 'delete') totals.writes.delete += 1;
+}
+
+/** Adds a page's totals into the plan's. */
+export function mergeTotals(into: PlanTotals, page: PlanTotals): void {
+  into.items += page.items;
+  for (const [action, n] of Object.entries(page.byAction)) into.byAction[action] = (into.byAction[action] ?? 0) + n;
+  for (const [object, byAction] of Object.entries(page.byObject)) {
+    const o = (into.byObject[object] ??= {});
+    for (const [action, n] of Object.entries(byAction)) o[action] = (o[action] ?? 0) + n;
+  }
+  into.fieldChanges += page.fieldChanges;
+  into.writes.upsert += page.writes.upsert;
+  into.writes.update += page.writes.update;
+  into.writes.delete += page.writes.delete;
+}
+
+/** What deciding needs besides the records: plain data, so it can be handed to a worker thread. */
+export interface DecideContext {
+  planId: number;
+  /** Per object: its conflict policy and whether replays are coalesced; objects not listed get the defaults. */
+  policies: Record<string, { conflict: ConflictPolicy; coalesce: boolean }>;
+  /** Per object, the scan's comparison rules by field. */
+  rules: Record<string, Record<string, FieldRule>>;
+}
+
+/**
+ * Plan items as stored: their canonical JSON and the columns beside it, by column (the i-th of each array
+ * is one item), which crosses between threads at a fraction of the cost of an object per item.
+ */
+export interface StoredPlanItems {
+  itemId: number[];
+  object: string[];
+  externalId: string[];
+  action: string[];
+  json: string[];
+}
+
+export function emptyStoredItems(): StoredPlanItems {
+  return { itemId: [], object: [], externalId: [], action: [], json: [] };
+}
+
+export interface DecidedPage {
+  items: StoredPlanItems;
+  totals: PlanTotals;
+}
+
+const DEFAULT_POLICY = { conflict: 'manual', coalesce: false } as const;
+
+/**
+ * Decides pages of stored scan records in order, numbering the items from 1 across pages: one decider per
+ * plan, so the numbering needs no coordination.
+ */
+export class PageDecider {
+  private nextItemId = 1;
+  constructor(private readonly context: DecideContext) {}
+
+  decide(records: readonly string[]): DecidedPage {
+    const { policies, rules } = this.context;
+    const items = emptyStoredItems();
+    const totals = emptyTotals();
+    for (const json of records) {
+      const record = recordFromJson(json);
+      const object = record.key.object;
+      const policy = policies[object] ?? DEFAULT_POLICY;
+      for (const d of decideRecord(record, { conflict: policy.conflict, coalesce: policy.coalesce, rules: rules[object] ?? {} })) {
+        const item: PlanItem = { itemId: this.nextItemId++, ...d };
+        items.itemId.push(item.itemId);
+        items.object.push(item.object);
+        items.externalId.push(item.externalId);
+        items.action.push(item.action);
+        items.json.push(planItemJson(item));
+        addToTotals(totals, item);
+      }
+    }
+    return { items, totals };
+  }
+}
+
+/** CSV text (no header) and how many rows it holds. */
+export interface FormattedRows {
+  text: string;
+  rows: number;
+}
+
+/** Review rows as CSV text: each row with an empty decision cell and its row hash. */
+function formatReviewRows(rows: readonly string[][]): FormattedRows {
+  const complete = new Array<string[]>(rows.length);
+  // The cells are already neutralised (planRows); the row hash is hex and the decision empty.
+  for (let i = 0; i < rows.length; i++) complete[i] = [...rows[i]!, '', rowHash(rows[i]!)];
+  return { text: complete.length === 0 ? '' : stringify(complete), rows: complete.length };
+}
+
+/** Stored items (canonical JSON) as review CSV text. */
+export function formatStoredItems(planId: number, items: readonly string[]): FormattedRows {
+  const rows: string[][] = [];
+  for (const json of items) for (const cells of planRows(planId, JSON.parse(json) as PlanItem)) rows.push(cells);
+  return formatReviewRows(rows);
+}

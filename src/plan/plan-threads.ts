@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PageDecider, formatStoredItems, type DecideContext, type DecidedPage, type FormattedRows } from './plan-stages.js';
+import type { PlanWorkerData, PlanWorkerReply, PlanWorkerRequest } from './plan-worker.js';
+
+/**
+ * The planner's stages (plan-stages.ts) behind one interface: on the calling thread, or on two worker
+ * threads (one deciding, one formatting CSV) while the calling thread does the database work. Answers come
+ * in the order asked, whichever way they run.
+ */
+export interface PlanStages {
+  decide(records: string[]): Promise<DecidedPage>;
+  formatItems(items: string[]): Promise<FormattedRows>;
+  close(): Promise<void>;
+}
+
+/** Plans of at least this many scanned records (or exports of this many items) use worker threads. */
+export const THREAD_MIN_RECORDS = 10_000;
+
+// The compiled worker; absent when running from TypeScript sources (vitest), where the stages stay in-process.
+const WORKER_URL = new URL('./plan-worker.js', import.meta.url);
+
+export function workerAvailable(): boolean {
+  return existsSync(fileURLToPath(WORKER_URL));
+}
+
+/** `auto`: threads for `size` of THREAD_MIN_RECORDS or more, when the compiled worker exists. */
+export type ThreadChoice = 'auto' | 'worker' | 'main';
+
+/**
+ * The stages for a plan of `size` records or items. `formatThreads`: how many threads format CSV, taking
+ * pages in turn.
+ */
+export function openPlanStages(context: DecideContext, size: number, options: { threads?: ThreadChoice; formatThreads?: number } = {}): PlanStages {
+  const choice = options.threads ?? 'auto';
+  const threads = choice === 'worker' || (choice === 'auto' && size >= THREAD_MIN_RECORDS && workerAvailable());
+  return threads ? threadedStages(context, options.formatThreads ?? 1) : inlineStages(context);
+}
+
+export function inlineStages(context: DecideContext): PlanStages {
+  const decider = new PageDecider(context);
+  return {
+    decide: async (records) => decider.decide(records),
+    formatItems: async (items) => formatStoredItems(context.planId, items),
+    close: async () => {},
+  };
+}
+
+/** One worker thread answering requests in order: each request's promise settles with its answer. */
+class PlanWorker {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve(reply: PlanWorkerReply): void; reject(error: Error): void }[] = [];
+  private failure: Error | null = null;
+
+  constructor(data: PlanWorkerData) {
+    // A larger young generation: deciding allocates many short-lived objects, and scavenges dominated.
+    this.worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    this.worker.on('message', (reply: PlanWorkerReply) => this.waiting.shift()?.resolve(reply));
+    this.worker.on('error', (error) => this.fail(new Error(`plan worker thread: ${error.message}`)));
+    this.worker.on('exit', (code) => this.fail(new Error(`plan worker thread exited (code ${code})`)));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+
+  async ask(request: PlanWorkerRequest): Promise<PlanWorkerReply> {
+    if (this.failure !== null) throw this.failure;
+    const reply = await new Promise<PlanWorkerReply>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(request);
+    });
+    if (reply.kind === 'error') {
+      const error = new Error(`plan worker thread: ${reply.message}`);
+      if (reply.stack !== undefined) error.stack = reply.stack;
+      throw error;
+    }
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error('plan worker thread closed');
+    await this.worker.terminate();
+  }
+}
+
+function threadedStages(context: DecideContext, formatThreads: number): PlanStages {
+  // Started on first use: creating a plan needs no formatter, an export no decider.
+  let decider: PlanWorker | null = null;
+  const formatters: PlanWorker[] = [];
+  let turn = 0;
+  const formatter = () => {
+    const i = turn++ % formatThreads;
+    return (formatters[i] ??= new PlanWorker({ context }));
+  };
+  return {
+    async decide(records) {
+      const reply = await (decider ??= new PlanWorker({ context })).ask({ kind: 'decide', records });
+      if (reply.kind !== 'decided') throw new Error(`plan worker thread: unexpected answer ${reply.kind}`);
+      return reply.page;
+    },
+    formatItems: async (items) => formatted(await formatter().ask({ kind: 'format-items', items })),
+    async close() {
+      await Promise.all([decider?.close(), ...formatters.map((f) => f.close())]);
+    },
+  };
+}
+
+function formatted(reply: PlanWorkerReply): FormattedRows {
+  if (reply.kind !== 'formatted') throw new Error(`plan worker thread: unexpected answer ${reply.kind}`);
+  return reply.csv;
+}
+
+/**
+ * A queue of answers awaited in the order asked. A failed answer waits for its turn (a rejection is not
+ * left unhandled meanwhile) and then throws.
+ */
+export class InOrder<T> {
+  private readonly queue: Promise<T>[] = [];
+  push(answer: Promise<T>): void {
+    answer.catch(() => undefined);
+    this.queue.push(answer);
+  }
+  get length(): number {
+    return this.queue.length;
+  }
+  async next(): Promise<T> {
+    return this.queue.shift()!;
+  }
+}

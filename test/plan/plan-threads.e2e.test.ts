@@ -1,0 +1,86 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { canonicalJson, parseConfig, sha256 } from '../../src/config/config.js';
+import type { ActualRecord, ScannedRecord } from '../../src/domain/drift.js';
+import { createPlan } from '../../src/plan/create-plan.js';
+import { exportPlanCsv } from '../../src/plan/export-plan.js';
+import { THREAD_MIN_RECORDS } from '../../src/plan/plan-threads.js';
+import { diffRecord } from '../../src/scan/diff.js';
+import { foldRecord } from '../../src/scan/fold.js';
+import { createIncident } from '../../src/store/incident-store.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { getPlan, verifyPlanHash } from '../../src/store/plan-store.js';
+import { appendSnapshotRecords, completeSnapshot, createSnapshot } from '../../src/store/snapshot-store.js';
+import { anEvent } from '../support/builders.js';
+import { runCli, tempDir } from '../support/cli.js';
+
+const INTEGRATION = '005000000000001AAA';
+const rules = { Name: { type: 'string', scale: 0 }, Phone: { type: 'phone', scale: 0 } };
+
+/** Record i of a scan mixing what the planner meets: lost events, half-applied writes, missing, in sync, formulas. */
+function record(i: number): ScannedRecord {
+  const key = `B-${i}`;
+  const events = [anEvent({ externalId: key, fields: { Name: `=N${i}`, Phone: `${i}` } }), anEvent({ externalId: key, fields: { Name: `Next ${i}` }, status: i % 3 === 0 ? 'failed' : 'delivered' })];
+  const actual: ActualRecord[] =
+    i % 5 === 4
+      ? []
+      : [{ id: `001Sm${String(i).padStart(10, '0')}AAA`, externalId: key, isDeleted: false, fields: i % 5 === 3 ? { Name: `Next ${i}`, Phone: `${i}` } : { Name: `=N${i}`, Phone: i % 5 === 2 ? 'typo' : `${i}` }, lastModifiedById: INTEGRATION, lastModifiedDate: '2026-11-20T14:40:00.000+0000', systemModstamp: '2026-11-20T14:40:00.000+0000' }];
+  const expected = foldRecord(events, { externalIdField: 'Billing_Id__c' });
+  const diff = diffRecord(expected, actual, { rules: new Map(Object.entries(rules)), windowEnd: '2026-11-20T15:00:00.000Z', integrationUserIds: new Set([INTEGRATION]), history: null });
+  return { key: expected.key, externalIdField: 'Billing_Id__c', events, expected, actual, diff, fieldHistory: null };
+}
+
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+describe('planning on worker threads', () => {
+  it('a large plan decided and exported on worker threads equals the one made on the main thread, item for item and byte for byte', async () => {
+    const dir = tempDir('plan-threads-');
+    const db = join(dir, 'state.db');
+    store = await openStore(db);
+    const n = THREAD_MIN_RECORDS + 2_000;
+    const incident = await createIncident(store.db, { name: 'threads', from: '2026-11-20T14:00:00.000Z', to: '2026-11-20T15:00:00.000Z', objects: ['Account'] }, new Date());
+    const snapshotId = await createSnapshot(store.db, incident.id, new Date());
+    for (let first = 0; first < n; first += 4_000) {
+      await appendSnapshotRecords(store.db, snapshotId, first, Array.from({ length: 4_000 }, (_, j) => record(first + j)), store.sqlite);
+    }
+    await completeSnapshot(store.db, snapshotId, { records: n, fieldRules: { Account: rules } }, new Date());
+    const config = parseConfig({ integrationUserIds: [INTEGRATION] }, 'test');
+    const here = await createPlan({ db: store.db, sqlite: store.sqlite, config: { config, hash: sha256(canonicalJson(config)), file: null }, now: () => new Date() }, incident.id, 'alice', { threads: 'main' });
+    expect(here.totals.byAction).toMatchObject({ replay: expect.any(Number), patch: expect.any(Number), none: expect.any(Number) });
+
+    // The CLI (compiled) takes the worker threads for a scan of this size; `plan create --out` exports too.
+    writeConfig(dir);
+    const created = await runCli(['plan', 'create', String(incident.id), '--by', 'bob', '--out', join(dir, 'created.csv'), '--json', '--db', db], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const threaded = JSON.parse(created.stdout) as { planId: number; totals: unknown; csvRows: number };
+    expect(threaded.totals).toEqual(here.totals);
+    const items = (planId: number) => store!.sqlite!.prepare('SELECT item_id, object, external_id, action, item_json FROM plan_items WHERE plan_id = ? ORDER BY item_id').all(planId);
+    expect(items(threaded.planId)).toEqual(items(here.planId));
+    expect(await verifyPlanHash(store.db, await getPlan(store.db, threaded.planId))).toBe(true);
+
+    // Exports: on two formatting threads (CLI) and on the main thread, the same bytes.
+    const exported = await runCli(['plan', 'export', String(here.planId), '--out', join(dir, 'threads.csv'), '--db', db], { cwd: dir });
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = await exportPlanCsv(store, { id: here.planId, totals: here.totals }, join(dir, 'main.csv'), { threads: 'main' });
+    const mainCsv = readFileSync(join(dir, 'main.csv'), 'utf8');
+    expect(readFileSync(join(dir, 'threads.csv'), 'utf8')).toBe(mainCsv);
+    expect(mainCsv.split('\n').length - 2).toBe(rows); // header and final newline
+    expect(rows).toBeGreaterThanOrEqual(here.totals.items - (here.totals.byAction.none ?? 0)); // a row per field change
+    expect(mainCsv).toContain(",'=N1,"); // formulas neutralised in the CSV...
+    expect(items(here.planId).some((r) => (r as { item_json: string }).item_json.includes('"=N1"'))).toBe(true); // ...intact in the plan
+
+    // `plan create --out` wrote what `plan export` writes for that plan.
+    await exportPlanCsv(store, { id: threaded.planId, totals: here.totals }, join(dir, 'main-created.csv'), { threads: 'main' });
+    expect(readFileSync(join(dir, 'created.csv'), 'utf8')).toBe(readFileSync(join(dir, 'main-created.csv'), 'utf8'));
+    expect(threaded.csvRows).toBe(mainCsv.split('\n').length - 2);
+  });
+});
+
+function writeConfig(dir: string): void {
+  writeFileSync(join(dir, 'sf-reconcile.config.json'), JSON.stringify({ integrationUserIds: [INTEGRATION] }));
+}
