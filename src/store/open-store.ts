@@ -41,6 +41,9 @@ export async function openStore(path: string): Promise<Store> {
     sqlite.pragma('foreign_keys = ON');
     // 64 MB of page cache: the event indexes stay in memory during large ingests (bounded, unlike the input).
     sqlite.pragma('cache_size = -65536');
+    // Checkpoint the WAL into the database every ~40 MB instead of every 4 MB: bulk writes (a plan's items,
+    // a scan's records, an ingest) spend a fifth less time, for a larger WAL file between checkpoints.
+    sqlite.pragma('wal_autocheckpoint = 10000');
   } catch (error) {
     throw new UsageError(`cannot open the state database ${path}: ${(error as Error).message}`, {
       code: 'STORE_UNAVAILABLE',
