@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
         { db: store.db, sqlite: store.sqlite, config: ctx.config(), now: () => new Date() },
         parseId('incident', incident),
         by,
-        out === undefined ? {} : { csv: { path: out, excel: opts.excel === true } },
+        { progress: ctx.progress()('plan create'), ...(out === undefined ? {} : { csv: { path: out, excel: opts.excel === true } }) },
       );
       if (out !== undefined) await appendJournal(store.db, created.planId, { by, status: 'exported', details: { out, rows: created.csvRows ?? 0 } }, new Date());
       const review = `sf-reconcile plan approve ${created.planId} --by <name> --reviewed ${out ?? `plan-${created.planId}.csv`}`;

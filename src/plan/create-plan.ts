@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Kysely } from 'kysely';
+import type { Progress } from '../cli/progress.js';
 import type { LoadedConfig } from '../config/config.js';
 import type { FieldRule } from '../scan/diff.js';
 import { insertPlanHeader, insertStoredPlanItems, sealPlan } from '../store/plan-store.js';
@@ -9,7 +10,7 @@ import { countSnapshotRecords, loadSnapshot, snapshotRecordPages } from '../stor
 import { estimateWithConfig, type PlanEstimate } from './estimate.js';
 import { PlanHasher } from './hash-plan.js';
 import { openPlanCsvFile, writePlanItemsCsv } from './export-plan.js';
-import { emptyTotals, mergeTotals, type DecideContext, type DecidedPage, type PlanTotals } from './plan-stages.js';
+import { emptyTotals, mergeTotals, numberItems, type DecideContext, type DecidedPage, type PlanTotals } from './plan-stages.js';
 import { InOrder, openPlanStages, type PlanStages, type ThreadChoice } from './plan-threads.js';
 
 export { addToTotals } from './plan-stages.js';
@@ -37,8 +38,8 @@ export interface CreatePlanOptions {
   csv?: { path: string; excel?: boolean };
   /** Where deciding and formatting run (plan-threads.ts); `auto` by default. */
   threads?: ThreadChoice;
-  /** Called after each page of records is stored, with how many records are done and how many in all. */
-  onProgress?(done: number, total: number): void;
+  /** Ticks once per scanned record decided and stored (a bar on a terminal, nothing when piped). */
+  progress?: Progress;
 }
 
 export function defaultActor(): string {
@@ -49,13 +50,13 @@ export function defaultActor(): string {
   }
 }
 
-/** Pages decided ahead of the main thread: enough to keep the worker thread busy, bounded. */
-const PAGES_AHEAD = 3;
+/** Pages decided ahead of the main thread: enough to keep the worker threads busy, bounded. */
+const PAGES_AHEAD = 4;
 
 /**
  * Turns the incident's latest scan into an immutable plan: decides every record, stores the numbered items
  * in pages, hashes them as they go, and seals the plan. Streams: memory does not grow with the scan's size.
- * On large scans deciding runs on a worker thread while this thread reads the records and stores the items.
+ * On large scans deciding runs on two worker threads while this thread reads the records and stores the items.
  * With `csv`, the review CSV follows (formatting it alongside deciding was slower: three busy threads on
  * two cores).
  */
@@ -78,19 +79,24 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
     const hasher = new PlanHasher({ id: planId, ...header });
     const totals = emptyTotals();
     const decided = new InOrder<DecidedPage>();
-    let done = 0;
+    let nextItemId = 1;
+    const pageSizes: number[] = [];
+    options.progress?.setTotal(records);
     const store = async (page: DecidedPage) => {
-      hasher.addJsonPage(page.items.json);
-      await insertStoredPlanItems(deps.db, planId, page.items, deps.sqlite ?? null);
+      const items = numberItems(page.items, nextItemId);
+      nextItemId += items.json.length;
+      hasher.addJsonPage(items.json);
+      await insertStoredPlanItems(deps.db, planId, items, deps.sqlite ?? null);
       mergeTotals(totals, page.totals);
+      options.progress?.tick(pageSizes.shift());
     };
     for await (const page of snapshotRecordPages(deps.db, snapshot.id, deps.sqlite ?? null)) {
       decided.push(stages.decide(page));
+      pageSizes.push(page.length);
       if (decided.length > PAGES_AHEAD) await store(await decided.next());
-      done += page.length;
-      options.onProgress?.(done, records);
     }
     while (decided.length > 0) await store(await decided.next());
+    options.progress?.done();
     const hash = hasher.digest();
     const estimate = estimateWithConfig(totals.writes, deps.config.config);
     await sealPlan(deps.db, planId, hash, totals, estimate as unknown as Record<string, unknown>, createdBy, createdAt);

@@ -32,10 +32,7 @@ export async function exportPlanCsv(store: { db: Kysely<Database>; sqlite?: Stor
 
 /** Writes the plan's rows into an open review CSV and closes it; on failure the partial file is removed. */
 export async function writePlanItemsCsv(store: { db: Kysely<Database>; sqlite?: Store['sqlite'] }, plan: { id: number; totals: { items: number } }, csv: CsvWriter, options: ExportOptions = {}): Promise<number> {
-  const stages = openPlanStages({ planId: plan.id, policies: {}, rules: {} }, plan.totals.items, {
-    formatThreads: 2,
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-  });
+  const stages = openPlanStages({ planId: plan.id, policies: {}, rules: {} }, plan.totals.items, options.threads === undefined ? {} : { threads: options.threads });
   try {
     const queue = new InOrder<FormattedRows>();
     const writeNext = async () => {

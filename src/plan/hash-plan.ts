@@ -18,17 +18,26 @@ export interface PlanHeader {
  * so the hash is computed once over what is stored and a plan verifies without re-serialising its items.
  */
 export function planItemJson(item: PlanItem): string {
+  const [head, tail] = planItemJsonParts(item);
+  return `${head}${item.itemId}${tail}`;
+}
+
+/**
+ * An item's canonical JSON around its id, `${head}${itemId}${tail}`: items are decided on several threads
+ * and numbered afterwards, in order, by the thread that stores them.
+ */
+export function planItemJsonParts(item: Omit<PlanItem, 'itemId'>): [head: string, tail: string] {
   const j = JSON.stringify;
   let changes = '';
   for (const c of item.changes) changes += `${changes === '' ? '' : ','}{"current":${j(c.current)},"field":${j(c.field)},"target":${j(c.target)}}`;
   let replay = '';
   for (const r of item.replay) replay += `${replay === '' ? '' : ','}{"eventId":${j(r.eventId)},"fields":${canonicalJson(r.fields)}}`;
-  return (
-    `{"action":${j(item.action)},"changes":[${changes}],"externalId":${j(item.externalId)},"externalIdField":${j(item.externalIdField)},` +
-    `"itemId":${j(item.itemId)},"lastModifiedById":${j(item.lastModifiedById)},"lastModifiedDate":${j(item.lastModifiedDate)},` +
-    `"object":${j(item.object)},"reason":${j(item.reason)},"reasonCode":${j(item.reasonCode)},"replay":[${replay}],` +
-    `"sfId":${j(item.sfId)},"systemModstamp":${j(item.systemModstamp)}}`
-  );
+  return [
+    `{"action":${j(item.action)},"changes":[${changes}],"externalId":${j(item.externalId)},"externalIdField":${j(item.externalIdField)},"itemId":`,
+    `,"lastModifiedById":${j(item.lastModifiedById)},"lastModifiedDate":${j(item.lastModifiedDate)},` +
+      `"object":${j(item.object)},"reason":${j(item.reason)},"reasonCode":${j(item.reasonCode)},"replay":[${replay}],` +
+      `"sfId":${j(item.sfId)},"systemModstamp":${j(item.systemModstamp)}}`,
+  ];
 }
 
 /**

@@ -11,7 +11,7 @@ import type { PlanItem } from '../domain/plan.js';
 import type { FieldRule } from '../scan/diff.js';
 import { recordFromJson } from '../scan/snapshot-record.js';
 import { decideRecord } from './decide.js';
-import { planItemJson } from './hash-plan.js';
+import { planItemJsonParts } from './hash-plan.js';
 import { planRows, rowHash } from './plan-csv.js';
 
 export interface PlanTotals {
@@ -26,7 +26,7 @@ export function emptyTotals(): PlanTotals {
   return { items: 0, byAction: {}, byObject: {}, fieldChanges: 0, writes: { upsert: 0, update: 0, delete: 0 } };
 }
 
-export function addToTotals(totals: PlanTotals, item: PlanItem): void {
+export function addToTotals(totals: PlanTotals, item: Omit<PlanItem, 'itemId'>): void {
   totals.items += 1;
   totals.byAction[item.action] = (totals.byAction[item.action] ?? 0) + 1;
   const o = (totals.byObject[item.object] ??= {});
@@ -76,41 +76,57 @@ export function emptyStoredItems(): StoredPlanItems {
   return { itemId: [], object: [], externalId: [], action: [], json: [] };
 }
 
+/** Decided items before they are numbered: each one's canonical JSON is `${head[i]}${itemId}${tail[i]}`. */
+export interface DecidedItems {
+  object: string[];
+  externalId: string[];
+  action: string[];
+  head: string[];
+  tail: string[];
+}
+
 export interface DecidedPage {
-  items: StoredPlanItems;
+  items: DecidedItems;
   totals: PlanTotals;
 }
 
 const DEFAULT_POLICY = { conflict: 'manual', coalesce: false } as const;
 
 /**
- * Decides pages of stored scan records in order, numbering the items from 1 across pages: one decider per
- * plan, so the numbering needs no coordination.
+ * Decides a page of stored scan records. Pages are independent (several threads may decide them at once);
+ * their items are numbered in page order afterwards (`numberItems`).
  */
-export class PageDecider {
-  private nextItemId = 1;
-  constructor(private readonly context: DecideContext) {}
-
-  decide(records: readonly string[]): DecidedPage {
-    const { policies, rules } = this.context;
-    const items = emptyStoredItems();
-    const totals = emptyTotals();
-    for (const json of records) {
-      const record = recordFromJson(json);
-      const object = record.key.object;
-      const policy = policies[object] ?? DEFAULT_POLICY;
-      for (const d of decideRecord(record, { conflict: policy.conflict, coalesce: policy.coalesce, rules: rules[object] ?? {} })) {
-        const item: PlanItem = { itemId: this.nextItemId++, ...d };
-        items.itemId.push(item.itemId);
-        items.object.push(item.object);
-        items.externalId.push(item.externalId);
-        items.action.push(item.action);
-        items.json.push(planItemJson(item));
-        addToTotals(totals, item);
-      }
+export function decidePage(context: DecideContext, records: readonly string[]): DecidedPage {
+  const { policies, rules } = context;
+  const items: DecidedItems = { object: [], externalId: [], action: [], head: [], tail: [] };
+  const totals = emptyTotals();
+  for (const json of records) {
+    const record = recordFromJson(json);
+    const object = record.key.object;
+    const policy = policies[object] ?? DEFAULT_POLICY;
+    for (const d of decideRecord(record, { conflict: policy.conflict, coalesce: policy.coalesce, rules: rules[object] ?? {} })) {
+      const [head, tail] = planItemJsonParts(d);
+      items.object.push(d.object);
+      items.externalId.push(d.externalId);
+      items.action.push(d.action);
+      items.head.push(head);
+      items.tail.push(tail);
+      addToTotals(totals, d);
     }
-    return { items, totals };
   }
+  return { items, totals };
+}
+
+/** Numbers a page's items from `firstItemId`: what is hashed and stored. */
+export function numberItems(items: DecidedItems, firstItemId: number): StoredPlanItems {
+  const n = items.head.length;
+  const itemId = new Array<number>(n);
+  const json = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    itemId[i] = firstItemId + i;
+    json[i] = `${items.head[i]!}${firstItemId + i}${items.tail[i]!}`;
+  }
+  return { itemId, object: items.object, externalId: items.externalId, action: items.action, json };
 }
 
 /** CSV text (no header) and how many rows it holds. */

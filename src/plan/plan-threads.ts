@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PageDecider, formatStoredItems, type DecideContext, type DecidedPage, type FormattedRows } from './plan-stages.js';
+import { decidePage, formatStoredItems, type DecideContext, type DecidedPage, type FormattedRows } from './plan-stages.js';
 import type { PlanWorkerData, PlanWorkerReply, PlanWorkerRequest } from './plan-worker.js';
 
 /**
- * The planner's stages (plan-stages.ts) behind one interface: on the calling thread, or on two worker
- * threads (one deciding, one formatting CSV) while the calling thread does the database work. Answers come
- * in the order asked, whichever way they run.
+ * The planner's stages (plan-stages.ts) behind one interface: on the calling thread, or on worker threads
+ * while the calling thread does the database work. Answers come in the order asked, whichever way they run.
  */
 export interface PlanStages {
   decide(records: string[]): Promise<DecidedPage>;
@@ -29,19 +28,23 @@ export function workerAvailable(): boolean {
 export type ThreadChoice = 'auto' | 'worker' | 'main';
 
 /**
- * The stages for a plan of `size` records or items. `formatThreads`: how many threads format CSV, taking
- * pages in turn.
+ * Threads taking pages in turn. Creating a plan keeps the main thread busy storing items, and a second
+ * decider only competed with it for the two cores (measured slower); an export's main thread only reads,
+ * so both cores format.
  */
-export function openPlanStages(context: DecideContext, size: number, options: { threads?: ThreadChoice; formatThreads?: number } = {}): PlanStages {
+const DECIDE_THREADS = 1;
+const FORMAT_THREADS = 2;
+
+/** The stages for a plan of `size` records or items. */
+export function openPlanStages(context: DecideContext, size: number, options: { threads?: ThreadChoice } = {}): PlanStages {
   const choice = options.threads ?? 'auto';
   const threads = choice === 'worker' || (choice === 'auto' && size >= THREAD_MIN_RECORDS && workerAvailable());
-  return threads ? threadedStages(context, options.formatThreads ?? 1) : inlineStages(context);
+  return threads ? threadedStages(context) : inlineStages(context);
 }
 
 export function inlineStages(context: DecideContext): PlanStages {
-  const decider = new PageDecider(context);
   return {
-    decide: async (records) => decider.decide(records),
+    decide: async (records) => decidePage(context, records),
     formatItems: async (items) => formatStoredItems(context.planId, items),
     close: async () => {},
   };
@@ -86,24 +89,22 @@ class PlanWorker {
   }
 }
 
-function threadedStages(context: DecideContext, formatThreads: number): PlanStages {
+function threadedStages(context: DecideContext): PlanStages {
   // Started on first use: creating a plan needs no formatter, an export no decider.
-  let decider: PlanWorker | null = null;
+  const deciders: PlanWorker[] = [];
   const formatters: PlanWorker[] = [];
-  let turn = 0;
-  const formatter = () => {
-    const i = turn++ % formatThreads;
-    return (formatters[i] ??= new PlanWorker({ context }));
-  };
+  let decideTurn = 0;
+  let formatTurn = 0;
+  const next = (pool: PlanWorker[], size: number, turn: number) => (pool[turn % size] ??= new PlanWorker({ context }));
   return {
     async decide(records) {
-      const reply = await (decider ??= new PlanWorker({ context })).ask({ kind: 'decide', records });
+      const reply = await next(deciders, DECIDE_THREADS, decideTurn++).ask({ kind: 'decide', records });
       if (reply.kind !== 'decided') throw new Error(`plan worker thread: unexpected answer ${reply.kind}`);
       return reply.page;
     },
-    formatItems: async (items) => formatted(await formatter().ask({ kind: 'format-items', items })),
+    formatItems: async (items) => formatted(await next(formatters, FORMAT_THREADS, formatTurn++).ask({ kind: 'format-items', items })),
     async close() {
-      await Promise.all([decider?.close(), ...formatters.map((f) => f.close())]);
+      await Promise.all([...deciders, ...formatters].map((w) => w.close()));
     },
   };
 }

@@ -1,10 +1,10 @@
 /**
- * A planner thread: one PageDecider or formatter per thread, answering the main thread's requests in the
- * order they came (plan-threads.ts). Deciding and formatting then run on the machine's other core while the
- * main thread reads the scan and stores the items.
+ * A planner thread: decides pages of scan records or formats pages of items, answering the main thread's
+ * requests in the order they came (plan-threads.ts). Deciding and formatting then run on the machine's
+ * cores while the main thread reads and stores.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PageDecider, formatStoredItems, type DecideContext, type DecidedPage, type FormattedRows } from './plan-stages.js';
+import { decidePage, formatStoredItems, type DecideContext, type DecidedPage, type FormattedRows } from './plan-stages.js';
 
 export type PlanWorkerRequest =
   | { kind: 'decide'; records: string[] }
@@ -17,11 +17,10 @@ export interface PlanWorkerData {
 }
 
 function serve(port: NonNullable<typeof parentPort>, data: PlanWorkerData): void {
-  const decider = new PageDecider(data.context);
   port.on('message', (request: PlanWorkerRequest) => {
     let reply: PlanWorkerReply;
     try {
-      if (request.kind === 'decide') reply = { kind: 'decided', page: decider.decide(request.records) };
+      if (request.kind === 'decide') reply = { kind: 'decided', page: decidePage(data.context, request.records) };
       else reply = { kind: 'formatted', csv: formatStoredItems(data.context.planId, request.items) };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
