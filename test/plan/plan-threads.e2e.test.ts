@@ -74,6 +74,12 @@ describe('planning on worker threads', () => {
     expect(mainCsv).toContain(",'=N1,"); // formulas neutralised in the CSV...
     expect(items(here.planId).some((r) => (r as { item_json: string }).item_json.includes('"=N1"'))).toBe(true); // ...intact in the plan
 
+    // Through kysely alone (the path of other dialects): the same items and the same CSV.
+    const viaKysely = await createPlan({ db: store.db, config: { config, hash: sha256(canonicalJson(config)), file: null }, now: () => new Date() }, incident.id, 'carol', { threads: 'main' });
+    expect(items(viaKysely.planId)).toEqual(items(here.planId));
+    await exportPlanCsv({ db: store.db }, { id: here.planId, totals: here.totals }, join(dir, 'kysely.csv'), { threads: 'main' });
+    expect(readFileSync(join(dir, 'kysely.csv'), 'utf8')).toBe(mainCsv);
+
     // `plan create --out` wrote what `plan export` writes for that plan.
     await exportPlanCsv(store, { id: threaded.planId, totals: here.totals }, join(dir, 'main-created.csv'), { threads: 'main' });
     expect(readFileSync(join(dir, 'created.csv'), 'utf8')).toBe(readFileSync(join(dir, 'main-created.csv'), 'utf8'));
