@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { PlanHasher, planItemJson, type PlanHeader } from '../plan/hash-plan.js';
 import { emptyStoredItems, type PlanTotals, type StoredPlanItems } from '../plan/plan-stages.js';
 import type { Database } from './schema/index.js';
+import { seekPages, type KeyedJson } from './seek-pages.js';
 import { statement } from './sqlite-statements.js';
 
 export interface PlanRecord extends PlanHeader {
@@ -83,18 +84,13 @@ export async function insertStoredPlanItems(db: Kysely<Database>, planId: number
 }
 
 /** The plan's items as stored (canonical JSON), a page at a time in item order: what an export formats. */
-export async function* planItemJsonPages(db: Kysely<Database>, planId: number, sqlite: Sqlite | null = null, pageSize = 2000): AsyncGenerator<string[]> {
-  let after = 0;
-  for (;;) {
-    // Rows as arrays on SQLite: building an object per row cost more than reading it.
-    const rows: [itemId: number, json: string][] =
-      sqlite !== null
-        ? (statement(sqlite, 'SELECT item_id, item_json FROM plan_items WHERE plan_id = ? AND item_id > ? ORDER BY item_id LIMIT ?').raw(true).all(planId, after, pageSize) as [number, string][])
-        : (await db.selectFrom('plan_items').select(['item_id', 'item_json']).where('plan_id', '=', planId).where('item_id', '>', after).orderBy('item_id').limit(pageSize).execute()).map((r) => [r.item_id, r.item_json]);
-    if (rows.length > 0) yield rows.map((r) => r[1]);
-    if (rows.length < pageSize) return;
-    after = rows[rows.length - 1]![0];
-  }
+export function planItemJsonPages(db: Kysely<Database>, planId: number, sqlite: Sqlite | null = null, pageSize = 2000): AsyncGenerator<string[]> {
+  // Rows as arrays on SQLite: building an object per row cost more than reading it.
+  const read = async (after: number): Promise<KeyedJson[]> =>
+    sqlite !== null
+      ? (statement(sqlite, 'SELECT item_id, item_json FROM plan_items WHERE plan_id = ? AND item_id > ? ORDER BY item_id LIMIT ?').raw(true).all(planId, after, pageSize) as KeyedJson[])
+      : (await db.selectFrom('plan_items').select(['item_id', 'item_json']).where('plan_id', '=', planId).where('item_id', '>', after).orderBy('item_id').limit(pageSize).execute()).map((r) => [r.item_id, r.item_json]);
+  return seekPages(read, 0, pageSize);
 }
 
 type Sqlite = BetterSqlite3.Database;

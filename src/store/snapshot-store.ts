@@ -6,6 +6,7 @@ import { recordFromJson, recordToJson as recordJson } from '../scan/snapshot-rec
 import { UsageError } from '../errors.js';
 import { getIncident } from './incident-store.js';
 import type { Database } from './schema/index.js';
+import { seekPages, type KeyedJson } from './seek-pages.js';
 import { statement } from './sqlite-statements.js';
 
 /** Starts a snapshot; it becomes visible to planning once `completeSnapshot` ran. */
@@ -183,18 +184,13 @@ export async function* iterateSnapshotRecords(db: Kysely<Database>, snapshotId: 
 }
 
 /** A snapshot's stored records (JSON), a page at a time in ordinal order: what the planner decides from. */
-export async function* snapshotRecordPages(db: Kysely<Database>, snapshotId: number, sqlite: BetterSqlite3.Database | null = null, pageSize = 2000): AsyncGenerator<string[]> {
-  let after = -1;
-  for (;;) {
-    // Rows as arrays on SQLite: building an object per row cost more than reading it.
-    const rows: [ordinal: number, json: string][] =
-      sqlite !== null
-        ? (statement(sqlite, 'SELECT ordinal, record_json FROM snapshot_records WHERE snapshot_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?').raw(true).all(snapshotId, after, pageSize) as [number, string][])
-        : (await db.selectFrom('snapshot_records').select(['ordinal', 'record_json']).where('snapshot_id', '=', snapshotId).where('ordinal', '>', after).orderBy('ordinal').limit(pageSize).execute()).map((r) => [r.ordinal, r.record_json]);
-    if (rows.length > 0) yield rows.map((r) => r[1]);
-    if (rows.length < pageSize) return;
-    after = rows[rows.length - 1]![0];
-  }
+export function snapshotRecordPages(db: Kysely<Database>, snapshotId: number, sqlite: BetterSqlite3.Database | null = null, pageSize = 2000): AsyncGenerator<string[]> {
+  // Rows as arrays on SQLite: building an object per row cost more than reading it.
+  const read = async (after: number): Promise<KeyedJson[]> =>
+    sqlite !== null
+      ? (statement(sqlite, 'SELECT ordinal, record_json FROM snapshot_records WHERE snapshot_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?').raw(true).all(snapshotId, after, pageSize) as KeyedJson[])
+      : (await db.selectFrom('snapshot_records').select(['ordinal', 'record_json']).where('snapshot_id', '=', snapshotId).where('ordinal', '>', after).orderBy('ordinal').limit(pageSize).execute()).map((r) => [r.ordinal, r.record_json]);
+  return seekPages(read, -1, pageSize);
 }
 
 export async function countSnapshotRecords(db: Kysely<Database>, snapshotId: number): Promise<number> {
