@@ -1,8 +1,8 @@
 /**
  * The planner's CPU work, free of I/O, in two stages that run on the main thread or on worker threads
  * (plan-threads.ts) with the same results:
- * - deciding: stored scan records (JSON) in, numbered plan items out, in canonical JSON (what is hashed
- *   and stored), with the page's totals;
+ * - deciding: stored scan records (JSON) in, plan items out in canonical JSON (what is hashed and stored)
+ *   around the item id, which the storing thread fills in page order, with the page's totals;
  * - formatting: stored items in, review CSV text out (row hashes, csv-stringify).
  */
 import { stringify } from 'csv-stringify/sync';
