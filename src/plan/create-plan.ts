@@ -50,15 +50,15 @@ export function defaultActor(): string {
   }
 }
 
-/** Pages decided ahead of the main thread: enough to keep the worker threads busy, bounded. */
+/** Pages decided ahead of the main thread: enough to keep the deciding thread busy, bounded. */
 const PAGES_AHEAD = 4;
 
 /**
  * Turns the incident's latest scan into an immutable plan: decides every record, stores the numbered items
  * in pages, hashes them as they go, and seals the plan. Streams: memory does not grow with the scan's size.
- * On large scans deciding runs on two worker threads while this thread reads the records and stores the items.
- * With `csv`, the review CSV follows (formatting it alongside deciding was slower: three busy threads on
- * two cores).
+ * On large scans deciding runs on a worker thread while this thread reads the records, numbers, hashes and
+ * stores the items. With `csv`, the review CSV follows, written as `plan export` writes it (formatting it
+ * alongside deciding was slower: three busy threads on two cores).
  */
 export async function createPlan(deps: CreatePlanDeps, incidentId: number, createdBy: string, options: CreatePlanOptions = {}): Promise<CreatedPlan & { csvRows?: number }> {
   const { incident, snapshot } = await loadSnapshot(deps.db, incidentId);
