@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { csvCell } from '../domain/csv-safe.js';
-import { InputError } from '../errors.js';
+import { EXIT, InputError, ReconcileError } from '../errors.js';
 
 /** A CSV file being written row by row. */
 export interface CsvWriter {
@@ -33,8 +33,25 @@ export async function openCsv(path: string, columns: readonly string[], options:
     out.once('open', () => resolve());
     out.once('error', (e) => reject(new InputError(`cannot write ${path}: ${e.message}`, { file: path, hint: 'check the --out path and that its folder exists' })));
   });
+  // A write that fails once the file is open (a full disk): the stream emits 'error' and never 'drain', so
+  // waiting on drain alone would hang. The first error is kept and thrown by the next write or close.
+  let failure: ReconcileError | null = null;
+  const failed = (e: Error) => new ReconcileError('OUTPUT_WRITE_FAILED', EXIT.failure, `cannot write ${path}: ${e.message}`, { hint: 'free space on that disk or choose another --out, then run the command again', cause: e });
+  out.on('error', (e) => (failure ??= failed(e)));
   const put = async (text: string) => {
-    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+    if (failure !== null) throw failure;
+    if (!out.write(text)) {
+      await new Promise<void>((resolve) => {
+        const settle = () => {
+          out.off('drain', settle);
+          out.off('error', settle);
+          resolve();
+        };
+        out.on('drain', settle);
+        out.on('error', settle);
+      });
+    }
+    if (failure !== null) throw failure;
   };
   await put(`${options.bom ? '\uFEFF' : ''}${stringify([[...columns]])}`);
   let rows = 0;
@@ -57,12 +74,19 @@ export async function openCsv(path: string, columns: readonly string[], options:
     async close() {
       if (pending.length > 0) await put(stringify(pending));
       out.end();
-      await finished(out);
+      try {
+        await finished(out);
+      } catch (error) {
+        throw failure ?? failed(error as Error);
+      }
+      if (failure !== null) throw failure;
       return rows;
     },
     async discard() {
       out.destroy();
-      await rm(path, { force: true });
+      // Only a file this writer made: never a device or a link such as /dev/stdout.
+      const stat = await lstat(path).catch(() => null);
+      if (stat?.isFile() === true) await rm(path, { force: true });
     },
   };
 }

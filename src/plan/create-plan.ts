@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Progress } from '../cli/progress.js';
 import type { LoadedConfig } from '../config/config.js';
+import { ReconcileError } from '../errors.js';
 import type { FieldRule } from '../scan/diff.js';
 import { insertPlanHeader, insertStoredPlanItems, sealPlan } from '../store/plan-store.js';
 import type { Store } from '../store/open-store.js';
@@ -103,7 +104,16 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
     const created = { planId, incidentId: incident.id, snapshotId: snapshot.id, hash, createdBy, totals, estimate };
     if (csv === null) return created;
     await stages.close();
-    return { ...created, csvRows: await writePlanItemsCsv(deps, { id: planId, totals }, csv, options.threads === undefined ? {} : { threads: options.threads }) };
+    try {
+      return { ...created, csvRows: await writePlanItemsCsv(deps, { id: planId, totals }, csv, options.threads === undefined ? {} : { threads: options.threads }) };
+    } catch (error) {
+      // The plan is stored and sealed: say so, so nobody creates it again, and how to get its CSV.
+      if (!(error instanceof ReconcileError)) throw error;
+      throw new ReconcileError(error.code, error.exitCode, `plan ${planId} was created, but ${error.message}`, {
+        hint: `write its review CSV with "sf-reconcile plan export ${planId} --out <file>"`,
+        cause: error,
+      });
+    }
   } catch (error) {
     await csv?.discard();
     throw error;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
@@ -95,7 +95,7 @@ describe('plan create, export and approve', { timeout: 180_000 }, () => {
     expect([twice.code, twice.stderr.split('\n')[0]]).toEqual([2, `error: plan ${plan.planId} is already approved`]);
   });
 
-  it('plan create --out writes the same review CSV in the same pass, journals the export, and it approves', async () => {
+  it('plan create --out writes the review CSV plan export writes, journals the export, and it approves', async () => {
     const created = await cli(['plan', 'create', incidentId, '--by', 'carol', '--out', 'one-pass.csv', '--excel', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const plan = JSON.parse(created.stdout) as { planId: number; csvRows: number; out: string };
@@ -117,6 +117,19 @@ describe('plan create, export and approve', { timeout: 180_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/^error: cannot write no-such-dir\/plan\.csv/);
     expect((await cli(['plan', 'show', String(plan.planId + 1)])).code).toBe(2);
+    if (existsSync('/dev/full')) {
+      // A disk that fills up while the CSV is written: exit 1, one message that says the plan exists and how
+      // to get its CSV; the device is left alone (only a file the writer made is removed).
+      const full = await cli(['plan', 'create', incidentId, '--by', 'carol', '--out', '/dev/full']);
+      expect(full.code).toBe(1);
+      expect(full.stderr.split('\n')[0]).toMatch(new RegExp(`^error: plan ${plan.planId + 1} was created, but cannot write /dev/full: ENOSPC`));
+      expect(full.stderr).toContain(`plan export ${plan.planId + 1} --out`);
+      expect(full.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect((await cli(['plan', 'show', String(plan.planId + 1)])).code).toBe(0);
+      expect(existsSync('/dev/full')).toBe(true);
+      const exportFull = await cli(['plan', 'export', String(plan.planId + 1), '--out', '/dev/full']);
+      expect([exportFull.code, exportFull.stderr.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error: cannot write \/dev\/full: ENOSPC/)]);
+    }
   });
 
   it('refuses tampered reviews, each with exit 2 and one clear message, and approves nothing', async () => {
