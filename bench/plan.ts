@@ -2,7 +2,7 @@
  * npm run bench:plan [-- --items N] [-- --threads auto|main]
  * Plan and export for N items (default 100,000): a synthetic stored scan of N drifted records, then
  * `plan create` (decide, hash, store) and `plan export` (the review CSV), timed; items/s and peak RSS; the
- * same in one pass (`plan create --out`). Then the second person's step: approve with the reviewed CSV
+ * same as one command (`plan create --out`). Then the second person's step: approve with the reviewed CSV
  * (every 100th row marked reject), timed, with peak RSS after it, since approval reads the whole reviewed CSV.
  * `--threads main` keeps deciding and formatting on the main thread, for comparison.
  */
@@ -44,11 +44,11 @@ console.log(`  plan create  ${planSeconds.toFixed(2)} s  ${count(n / planSeconds
 console.log(`  plan export  ${exportSeconds.toFixed(2)} s  ${count(rows / exportSeconds)} rows/s  (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV)`);
 console.log(`  plan create, then plan export  ${(planSeconds + exportSeconds).toFixed(2)} s  ${count(n / (planSeconds + exportSeconds))} items/s; peak RSS ${rssMb().toFixed(0)} MB`);
 
-// Plan and export in one pass: `plan create --out` writes the review CSV as the items are stored.
+// Plan and export as one command: `plan create --out` writes the review CSV once the plan is stored.
 t = performance.now();
 const onePass = await createPlan(deps, incidentId, 'bench', { csv: { path: join(dir, 'one-pass.csv') }, threads });
 const onePassSeconds = (performance.now() - t) / 1000;
-console.log(`  plan create --out (plan and export in one pass)  ${onePassSeconds.toFixed(2)} s  ${count(n / onePassSeconds)} items/s  (${onePass.csvRows} rows); peak RSS ${rssMb().toFixed(0)} MB`);
+console.log(`  plan create --out (plan, then its CSV, one command)  ${onePassSeconds.toFixed(2)} s  ${count(n / onePassSeconds)} items/s  (${onePass.csvRows} rows); peak RSS ${rssMb().toFixed(0)} MB`);
 
 // The reviewer marks every 100th row reject (the decision column is the 13th of 14: ",<decision>,<row hash>").
 const reviewed = join(dir, 'reviewed.csv');
