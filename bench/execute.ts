@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_PROGRESS } from '../src/cli/progress.js';
-import { canonicalJson, parseConfig, sha256 } from '../src/config/config.js';
+import { loadedConfig, parseConfig } from '../src/config/config.js';
 import { executorBreaker, executorPlans, executorSalesforce } from '../src/execute/adapters.js';
 import { executePlan } from '../src/execute/execute-plan.js';
 import { approvePlan } from '../src/plan/approve-plan.js';
@@ -38,7 +38,7 @@ async function setup(items: number, rate: number) {
     return { id: String(r.Id), externalId: `K-${i}`, isDeleted: false, fields: { Name: `Old ${i}` }, lastModifiedById: user, lastModifiedDate: stamp, systemModstamp: stamp };
   }, user);
   const config = parseConfig({ integrationUserIds: [user] }, 'bench');
-  const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config: { config, hash: sha256(canonicalJson(config)), file: null }, now: () => new Date() }, incidentId, 'bench-creator');
+  const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config: loadedConfig(config), now: () => new Date() }, incidentId, 'bench-creator');
   await approvePlan(store.db, plan.planId, { by: 'bench-approver', allowSelfApproval: false, force: false }, new Date());
   const env = { SF_LOGIN_URL: sim.loginUrl, SF_USERNAME: sim.integrationUser.username, SF_PASSWORD: sim.integrationUser.password, SF_CLIENT_ID: sim.clientId, SF_CLIENT_SECRET: sim.clientSecret };
   const client = await connectSalesforce(readCredentials(env), { requestsPerSecond: rate, concurrency: 4, apiReserve: 0 });

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, parseConfig, sha256 } from '../src/config/config.js';
+import { loadedConfig, parseConfig } from '../src/config/config.js';
 import { approvePlan } from '../src/plan/approve-plan.js';
 import { createPlan } from '../src/plan/create-plan.js';
 import { exportPlanCsv } from '../src/plan/export-plan.js';
@@ -28,7 +28,7 @@ const incidentId = await writeSyntheticScan(store, n, (i) => ({
   lastModifiedById: user, lastModifiedDate: '2026-11-20T14:40:00.000+0000', systemModstamp: '2026-11-20T14:40:00.000+0000',
 }), user);
 const config = parseConfig({ integrationUserIds: [user] }, 'bench');
-const loaded = { config, hash: sha256(canonicalJson(config)), file: null };
+const loaded = loadedConfig(config);
 const deps = { db: store.db, sqlite: store.sqlite, config: loaded, now: () => new Date() };
 const count = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(`bench:plan  ${count(n)} drifted records, threads ${threads}`);

@@ -12,7 +12,7 @@ import { verifyPlan } from '../execute/verify-plan.js';
 import { defaultActor } from '../plan/create-plan.js';
 import { getPlan, listPlans } from '../store/plan-store.js';
 import { bulkOptions, estimateWithConfig } from '../plan/estimate.js';
-import { openCsv } from '../files/csv-writer.js';
+import { discardOnFailure, openCsv } from '../files/csv-writer.js';
 import { salesforceFor } from './connect.js';
 import type { CliContext } from './context.js';
 import { parseId } from './incident.js';
@@ -137,16 +137,15 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
       const p = await getPlan(store.db, parseId('plan', id));
       // Opened first: a path that cannot be written fails before Salesforce is read, not after.
       const csv = opts.out === undefined ? null : await openCsv(opts.out, ['plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'field', 'expected', 'actual', 'problem']);
-      const result = await salesforceFor(ctx, ctx.config(), opts.targetOrg ? { targetOrg: opts.targetOrg } : {})
-        .then((client) => verifyPlan(store.db, executorSalesforce(client), p.id))
-        .catch(async (error: unknown) => {
-          await csv?.discard();
-          throw error;
-        });
-      if (csv !== null) {
-        for (const r of result.residual) await csv.write([p.id, r.itemId, r.object, r.externalId, r.sfId, r.field, r.expected, r.actual, r.problem]);
-        await csv.close();
-      }
+      const result = await discardOnFailure(csv, async () => {
+        const client = await salesforceFor(ctx, ctx.config(), opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
+        const verified = await verifyPlan(store.db, executorSalesforce(client), p.id);
+        if (csv !== null) {
+          for (const r of verified.residual) await csv.write([p.id, r.itemId, r.object, r.externalId, r.sfId, r.field, r.expected, r.actual, r.problem]);
+          await csv.close();
+        }
+        return verified;
+      });
       if (result.residual.length > 0) ctx.exitCode = EXIT.driftRemains;
       ctx.output().result({ planId: p.id, checked: result.checked, residualDrift: result.residual.length, residual: result.residual.slice(0, 100) }, () =>
         result.residual.length === 0

@@ -18,7 +18,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description("decide per record (replay, patch, delete, manual) from the incident's latest scan and store an immutable plan")
     .argument('<incident>', 'incident id')
     .option('--by <name>', 'who creates the plan (default: the OS user)')
-    .option('--out <file>', 'also write the review CSV, in the same pass (as "plan export" would)')
+    .option('--out <file>', 'also write the review CSV once the plan is stored (as "plan export" would)')
     .option('--excel', 'with --out: add a UTF-8 byte-order mark so Excel reads accents correctly')
     .action(async (incident: string, opts: { by?: string; out?: string; excel?: boolean }) => {
       const store = await ctx.store();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openCsv, type CsvWriter } from '../files/csv-writer.js';
+import { discardOnFailure, openCsv, type CsvWriter } from '../files/csv-writer.js';
 import { scanIncident, type ScanSummary } from '../scan/scan-incident.js';
 import { iterateSnapshotRecords } from '../store/snapshot-store.js';
 import type { Kysely } from 'kysely';
@@ -57,26 +57,22 @@ export function register(program: Command, ctx: CliContext): void {
       await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
       // Opened first: a path that cannot be written fails before the scan, not after it.
       const csv = opts.out === undefined ? null : await openCsv(opts.out, DRIFT_CSV_COLUMNS);
-      const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {}).catch(async (error: unknown) => {
-        await csv?.discard();
-        throw error;
-      });
-      if (config.config.integrationUserIds.length === 0) {
-        // Without them every late edit, the integration's own included, looks like a person's: all manual.
-        ctx.output().warn(
-          `the config lists no integrationUserIds, so every record changed after the window counts as a person's edit (a conflict candidate); ` +
-            `add the integration's Salesforce user Id to ${config.file ?? 'sf-reconcile.config.json'} (this session's user is ${salesforce.userId})`,
+      const { summary, driftRows } = await discardOnFailure(csv, async () => {
+        const salesforce = await salesforceFor(ctx, config, opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
+        if (config.config.integrationUserIds.length === 0) {
+          // Without them every late edit, the integration's own included, looks like a person's: all manual.
+          ctx.output().warn(
+            `the config lists no integrationUserIds, so every record changed after the window counts as a person's edit (a conflict candidate); ` +
+              `add the integration's Salesforce user Id to ${config.file ?? 'sf-reconcile.config.json'} (this session's user is ${salesforce.userId})`,
+          );
+        }
+        const scanned = await scanIncident(
+          { db: store.db, sqlite: store.sqlite, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
+          incidentId,
+          { sfScan: opts.sfScan },
         );
-      }
-      const summary = await scanIncident(
-        { db: store.db, sqlite: store.sqlite, salesforce, config: config.config, now: () => new Date(), progress: ctx.progress() },
-        incidentId,
-        { sfScan: opts.sfScan },
-      ).catch(async (error: unknown) => {
-        await csv?.discard();
-        throw error;
+        return { summary: scanned, driftRows: csv === null ? null : await writeDriftRows(store.db, incidentId, scanned.snapshotId, csv) };
       });
-      const driftRows = csv === null ? null : await writeDriftRows(store.db, incidentId, summary.snapshotId, csv);
       ctx.output().result({ ...summary, ...(opts.out ? { out: opts.out, driftRows } : {}) }, () => renderSummary(summary) + (opts.out ? `\ndrift written to ${opts.out} (${driftRows} rows)` : ''));
     });
 }

@@ -121,8 +121,10 @@ export function parseConfig(raw: unknown, file: string): Config {
   });
 }
 
-// Kept here for the callers that hash configs; the planner's worker imports it from domain/ (no zod).
-export { canonicalJson, sha256 };
+/** A validated config as commands use it: frozen, with the hash plans record (sha256 of its canonical JSON). */
+export function loadedConfig(config: Config, file: string | null = null): LoadedConfig {
+  return { config: Object.freeze(config), hash: sha256(canonicalJson(config)), file };
+}
 
 /**
  * Loads the config file. An explicit path must exist; the default path may be absent (built-in defaults).
@@ -136,7 +138,7 @@ export function loadConfig(explicitPath: string | undefined, cwd: string = proce
     const code = (error as NodeJS.ErrnoException).code;
     if (explicitPath === undefined && code === 'ENOENT') {
       const config = parseConfig({}, '(defaults)');
-      return { config: Object.freeze(config), hash: sha256(canonicalJson(config)), file: null };
+      return loadedConfig(config);
     }
     throw new ConfigError(`config: cannot read ${file} (${code ?? 'error'})`, {
       code: 'CONFIG_UNREADABLE',
@@ -152,5 +154,5 @@ export function loadConfig(explicitPath: string | undefined, cwd: string = proce
     });
   }
   const config = parseConfig(raw, file);
-  return { config: Object.freeze(config), hash: sha256(canonicalJson(config)), file };
+  return loadedConfig(config, file);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsforce from 'jsforce';
 import { NO_PROGRESS, type Progress } from '../cli/progress.js';
-import { parseConfig, canonicalJson, sha256, type LoadedConfig } from '../config/config.js';
+import { loadedConfig, parseConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { executorBreaker, executorPlans, executorSalesforce } from '../execute/adapters.js';
 import { executePlan } from '../execute/execute-plan.js';
@@ -112,7 +112,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
     step(`sf-reconcile ingest billing-sync.jsonl: ${ingested.total.accepted} accepted, ${ingested.total.duplicate} duplicate, ${ingested.total.rejected} rejected`);
     const raw = { integrationUserIds: [integrationUser.id], objects: { Account: { externalIdField: 'Billing_Id__c', conflict: 'manual' } }, limits: { requestsPerSecond: 0.0001, concurrency: 4, apiReserve: 0.05 } };
     const parsed = parseConfig({ ...raw, limits: { ...raw.limits, requestsPerSecond: 1000 } }, 'drill');
-    const config: LoadedConfig = { config: parsed, hash: sha256(canonicalJson(parsed)), file: null };
+    const config = loadedConfig(parsed);
     const env = { SF_LOGIN_URL: sim.loginUrl, SF_USERNAME: integrationUser.username, SF_PASSWORD: integrationUser.password, SF_CLIENT_ID: sim.clientId, SF_CLIENT_SECRET: sim.clientSecret };
     const salesforce = await connectSalesforce(readCredentials(env), { requestsPerSecond: 1000, concurrency: 4, apiReserve: 0.05 });
     const incident = await createIncident(store.db, { name: `drill ${scenario.name}`, from: windowFrom, to: windowTo, objects: ['Account'] }, new Date());

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { LoadedConfig } from '../config/config.js';
 import type { PlanItem } from '../domain/plan.js';
-import { addToTotals } from '../plan/create-plan.js';
-import { estimatePlan } from '../plan/estimate.js';
+import { estimateWithConfig } from '../plan/estimate.js';
 import { PlanHasher } from '../plan/hash-plan.js';
+import { addToTotals, emptyTotals } from '../plan/plan-stages.js';
 import { latestOutcomes } from '../store/execution-store.js';
 import { getPlan, insertPlanHeader, insertPlanItems, iteratePlanItems, sealPlan, type PlanTotals } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
@@ -21,13 +21,14 @@ export async function createRollbackPlan(db: Kysely<Database>, salesforce: Execu
   const header = { incidentId: parent.incidentId, snapshotId: parent.snapshotId, createdBy: by, createdAt, configHash: config.hash };
   const newId = await insertPlanHeader(db, { ...header, parentPlanId: planId });
   const hasher = new PlanHasher({ id: newId, ...header });
-  const totals: PlanTotals = { items: 0, byAction: {}, byObject: {}, fieldChanges: 0, writes: { upsert: 0, update: 0, delete: 0 } };
+  const totals: PlanTotals = emptyTotals();
   const applied: PlanItem[] = [];
   for await (const item of iteratePlanItems(db, planId)) {
     const o = latest.get(item.itemId);
     if (o?.state === 'applied' && item.changes.length + (item.action === 'delete' ? 1 : 0) > 0) applied.push({ ...item, sfId: o.sfId ?? item.sfId });
   }
   const out: PlanItem[] = [];
+  const json: string[] = [];
   let next = 1;
   const byObject = new Map<string, PlanItem[]>();
   for (const item of applied) byObject.set(item.object, [...(byObject.get(item.object) ?? []), item]);
@@ -44,15 +45,15 @@ export async function createRollbackPlan(db: Kysely<Database>, salesforce: Execu
         const rollback: PlanItem = holdsOurs
           ? { ...base, action: 'patch', reasonCode: 'ROLLBACK', reason: `Restore the values plan ${planId} replaced (item ${item.itemId}).`, changes: item.changes.map((c) => ({ field: c.field, current: c.target, target: c.current })) }
           : { ...base, action: 'manual', reasonCode: 'ROLLBACK_CHANGED_SINCE', reason: item.action === 'delete' ? `Plan ${planId} deleted this record: restore it from the Recycle Bin if needed.` : `The record changed after plan ${planId} wrote it (or is gone): decide by hand.`, changes: item.changes.map((c) => ({ field: c.field, current: live?.fields[c.field] ?? null, target: c.current })) };
-        hasher.add(rollback);
+        json.push(hasher.add(rollback));
         addToTotals(totals, rollback);
         out.push(rollback);
       }
     }
   }
-  await insertPlanItems(db, newId, out);
+  await insertPlanItems(db, newId, out, { json });
   const hash = hasher.digest();
-  const estimate = estimatePlan(totals.writes, { requestsPerSecond: config.config.limits.requestsPerSecond });
+  const estimate = estimateWithConfig(totals.writes, config.config);
   await sealPlan(db, newId, hash, totals, estimate as unknown as Record<string, unknown>, by, createdAt);
   return { planId: newId, hash, totals };
 }

@@ -19,6 +19,19 @@ export interface CsvWriter {
   discard(): Promise<void>;
 }
 
+/**
+ * Runs the work that fills a CSV opened before it (so a bad --out path fails first); when the work fails,
+ * the partial file is removed and the work's error goes on.
+ */
+export async function discardOnFailure<T>(csv: CsvWriter | null, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await csv?.discard();
+    throw error;
+  }
+}
+
 /** Rows formatted per csv-stringify call: one call per row costs more in overhead than the formatting. */
 const ROWS_PER_WRITE = 1000;
 

@@ -14,8 +14,6 @@ import { openPlanCsvFile, writePlanItemsCsv } from './export-plan.js';
 import { emptyTotals, mergeTotals, numberItems, type DecideContext, type DecidedPage, type PlanTotals } from './plan-stages.js';
 import { InOrder, openPlanStages, type PlanStages, type ThreadChoice } from './plan-threads.js';
 
-export { addToTotals } from './plan-stages.js';
-
 export interface CreatePlanDeps {
   db: Kysely<Database>;
   /** The SQLite handle where the store is SQLite: records are read and items stored through its fast path. */

@@ -52,12 +52,8 @@ export class PlanHasher {
   /** Adds an item; returns its canonical JSON (what the store keeps). */
   add(item: PlanItem): string {
     const json = planItemJson(item);
-    this.addJson(json);
-    return json;
-  }
-  /** Adds an item already in canonical form. */
-  addJson(json: string): void {
     this.hash.update(`${json}\n`);
+    return json;
   }
   /** Adds a page of items already in canonical form: the same digest as adding them one by one. */
   addJsonPage(json: readonly string[]): void {

@@ -4,7 +4,6 @@ import { parse as parseStream } from 'csv-parse';
 import { csvCell } from '../domain/csv-safe.js';
 import type { PlanItem } from '../domain/plan.js';
 import { InputError } from '../errors.js';
-import { openCsv } from '../files/csv-writer.js';
 
 export const PLAN_CSV_COLUMNS = [
   'plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'action', 'field', 'current_value', 'proposed_value',
@@ -24,33 +23,6 @@ export function planRows(planId: number, item: PlanItem): string[][] {
 export function rowHash(cells: readonly string[]): string {
   // The one-shot hash: a Hash object per row costs more than the digest itself.
   return hash('sha256', JSON.stringify(cells), 'hex').slice(0, 16);
-}
-
-/** A review CSV being written: items go in as they come, `close` finishes the file and says how many rows. */
-export interface PlanCsvWriter {
-  add(item: PlanItem): Promise<void>;
-  close(): Promise<number>;
-  /** Stops and removes the partial file (the plan was not created). */
-  discard(): Promise<void>;
-}
-
-/** Opens the admins' review CSV of a plan; `excel` adds a UTF-8 byte-order mark. */
-export async function openPlanCsv(path: string, planId: number, options: { excel?: boolean } = {}): Promise<PlanCsvWriter> {
-  const csv = await openCsv(path, PLAN_CSV_COLUMNS, { bom: options.excel === true });
-  return {
-    async add(item) {
-      for (const cells of planRows(planId, item)) await csv.write([...cells, '', rowHash(cells)]);
-    },
-    close: () => csv.close(),
-    discard: () => csv.discard(),
-  };
-}
-
-/** Streams a plan's stored items as the admins' review CSV. */
-export async function writePlanCsv(path: string, planId: number, items: AsyncIterable<PlanItem>, options: { excel?: boolean } = {}): Promise<number> {
-  const csv = await openPlanCsv(path, planId, options);
-  for await (const item of items) await csv.add(item);
-  return csv.close();
 }
 
 export interface ReviewedRow {

@@ -143,9 +143,14 @@ function formatReviewRows(rows: readonly string[][]): FormattedRows {
   return { text: complete.length === 0 ? '' : stringify(complete), rows: complete.length };
 }
 
+/** Plan items as review CSV text. */
+export function formatPlanItems(planId: number, items: Iterable<PlanItem>): FormattedRows {
+  const rows: string[][] = [];
+  for (const item of items) for (const cells of planRows(planId, item)) rows.push(cells);
+  return formatReviewRows(rows);
+}
+
 /** Stored items (canonical JSON) as review CSV text. */
 export function formatStoredItems(planId: number, items: readonly string[]): FormattedRows {
-  const rows: string[][] = [];
-  for (const json of items) for (const cells of planRows(planId, JSON.parse(json) as PlanItem)) rows.push(cells);
-  return formatReviewRows(rows);
+  return formatPlanItems(planId, items.map((json) => JSON.parse(json) as PlanItem));
 }

@@ -140,13 +140,7 @@ export async function planItemsById(db: Kysely<Database>, planId: number, ids: r
 }
 
 export async function* iteratePlanItems(db: Kysely<Database>, planId: number, pageSize = 2000): AsyncGenerator<PlanItem> {
-  let after = 0;
-  for (;;) {
-    const page = await planItemsPage(db, planId, after, pageSize);
-    for (const item of page) yield item;
-    if (page.length < pageSize) return;
-    after = page[page.length - 1]!.itemId;
-  }
+  for await (const page of planItemJsonPages(db, planId, null, pageSize)) for (const json of page) yield JSON.parse(json) as PlanItem;
 }
 
 /**
@@ -158,16 +152,11 @@ export async function verifyPlanHash(db: Kysely<Database>, plan: PlanRecord): Pr
   const header = { id: plan.id, incidentId: plan.incidentId, snapshotId: plan.snapshotId, createdBy: plan.createdBy, createdAt: plan.createdAt, configHash: plan.configHash };
   const rehash = async (reserialise: boolean) => {
     const hasher = new PlanHasher(header);
-    let after = 0;
-    for (;;) {
-      const rows = await db.selectFrom('plan_items').select(['item_id', 'item_json']).where('plan_id', '=', plan.id).where('item_id', '>', after).orderBy('item_id').limit(2000).execute();
-      for (const r of rows) {
-        if (reserialise) hasher.add(JSON.parse(r.item_json) as PlanItem);
-        else hasher.addJson(r.item_json);
-      }
-      if (rows.length < 2000) return hasher.digest();
-      after = rows[rows.length - 1]!.item_id;
+    for await (const page of planItemJsonPages(db, plan.id)) {
+      if (reserialise) for (const json of page) hasher.add(JSON.parse(json) as PlanItem);
+      else hasher.addJsonPage(page);
     }
+    return hasher.digest();
   };
   return (await rehash(false)) === plan.hash || (await rehash(true)) === plan.hash;
 }

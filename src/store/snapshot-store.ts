@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { RecordKey } from '../domain/record-key.js';
 import type { Incident, ScanSnapshot, ScannedRecord } from '../domain/drift.js';
-import { recordFromJson, recordToJson as recordJson } from '../scan/snapshot-record.js';
+import { recordFromJson, recordToJson } from '../scan/snapshot-record.js';
 import { UsageError } from '../errors.js';
 import { getIncident } from './incident-store.js';
 import type { Database } from './schema/index.js';
@@ -118,7 +118,7 @@ export async function appendSnapshotRecords(
   if (sqlite !== null) {
     const st = statement(sqlite, 'INSERT INTO snapshot_records (snapshot_id, ordinal, object, external_id, class, sf_id, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
     sqlite.transaction(() => {
-      records.forEach((r, i) => st.run(snapshotId, firstOrdinal + i, r.key.object, r.key.externalId, r.diff.class, r.diff.sfId, recordJson(r)));
+      records.forEach((r, i) => st.run(snapshotId, firstOrdinal + i, r.key.object, r.key.externalId, r.diff.class, r.diff.sfId, recordToJson(r)));
     }).immediate();
     return;
   }
@@ -134,7 +134,7 @@ export async function appendSnapshotRecords(
             external_id: r.key.externalId,
             class: r.diff.class,
             sf_id: r.diff.sfId,
-            record_json: recordJson(r),
+            record_json: recordToJson(r),
           })),
         )
         .execute();
@@ -167,20 +167,7 @@ export async function getSnapshot(db: Kysely<Database>, snapshotId: number): Pro
 
 /** Pages through a snapshot's records in a stable order, in bounded memory. */
 export async function* iterateSnapshotRecords(db: Kysely<Database>, snapshotId: number, pageSize = 1000): AsyncGenerator<ScannedRecord> {
-  let after = -1;
-  for (;;) {
-    const rows = await db
-      .selectFrom('snapshot_records')
-      .select(['ordinal', 'record_json'])
-      .where('snapshot_id', '=', snapshotId)
-      .where('ordinal', '>', after)
-      .orderBy('ordinal')
-      .limit(pageSize)
-      .execute();
-    for (const r of rows) yield recordFromJson(r.record_json);
-    if (rows.length < pageSize) return;
-    after = rows[rows.length - 1]!.ordinal;
-  }
+  for await (const page of snapshotRecordPages(db, snapshotId, null, pageSize)) for (const json of page) yield recordFromJson(json);
 }
 
 /** A snapshot's stored records (JSON), a page at a time in ordinal order: what the planner decides from. */

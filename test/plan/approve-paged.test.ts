@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanItem } from '../../src/domain/plan.js';
 import { approvePlan } from '../../src/plan/approve-plan.js';
 import { hashPlan } from '../../src/plan/hash-plan.js';
-import { writePlanCsv } from '../../src/plan/plan-csv.js';
+import { writePlanCsv } from '../../src/plan/export-plan.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { insertPlanHeader, insertPlanItems, iteratePlanItems, latestApproval, sealPlan } from '../../src/store/plan-store.js';
 import { aPlanItem } from '../support/builders.js';

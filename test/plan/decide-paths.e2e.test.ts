@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PROGRESS } from '../../src/cli/progress.js';
-import { canonicalJson, parseConfig, sha256, type ConflictPolicy, type LoadedConfig } from '../../src/config/config.js';
+import { loadedConfig, parseConfig, type ConflictPolicy, type LoadedConfig } from '../../src/config/config.js';
 import type { IntegrationEvent } from '../../src/domain/event.js';
 import type { PlanItem } from '../../src/domain/plan.js';
 import { createPlan } from '../../src/plan/create-plan.js';
@@ -153,7 +153,7 @@ function config(conflict: ConflictPolicy, coalesce = false): LoadedConfig {
     },
     'test',
   );
-  return { config: c, hash: sha256(canonicalJson(c)), file: null };
+  return loadedConfig(c);
 }
 
 /** A plan built from the scan; its items by external ID (a record may have a manual item and a patch item). */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanItem } from '../../src/domain/plan.js';
-import { canonicalJson } from '../../src/config/config.js';
+import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { hashPlan, planItemJson } from '../../src/plan/hash-plan.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import {

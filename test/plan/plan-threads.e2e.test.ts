@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canonicalJson, parseConfig, sha256 } from '../../src/config/config.js';
+import { loadedConfig, parseConfig } from '../../src/config/config.js';
 import type { ActualRecord, ScannedRecord } from '../../src/domain/drift.js';
 import { createPlan } from '../../src/plan/create-plan.js';
 import { exportPlanCsv } from '../../src/plan/export-plan.js';
@@ -50,7 +50,7 @@ describe('planning on worker threads', () => {
     }
     await completeSnapshot(store.db, snapshotId, { records: n, fieldRules: { Account: rules } }, new Date());
     const config = parseConfig({ integrationUserIds: [INTEGRATION] }, 'test');
-    const here = await createPlan({ db: store.db, sqlite: store.sqlite, config: { config, hash: sha256(canonicalJson(config)), file: null }, now: () => new Date() }, incident.id, 'alice', { threads: 'main' });
+    const here = await createPlan({ db: store.db, sqlite: store.sqlite, config: loadedConfig(config), now: () => new Date() }, incident.id, 'alice', { threads: 'main' });
     expect(here.totals.byAction).toMatchObject({ replay: expect.any(Number), patch: expect.any(Number), none: expect.any(Number) });
 
     // The CLI (compiled) takes the worker threads for a scan of this size; `plan create --out` exports too.
@@ -75,7 +75,7 @@ describe('planning on worker threads', () => {
     expect(items(here.planId).some((r) => (r as { item_json: string }).item_json.includes('"=N1"'))).toBe(true); // ...intact in the plan
 
     // Through kysely alone (the path of other dialects): the same items and the same CSV.
-    const viaKysely = await createPlan({ db: store.db, config: { config, hash: sha256(canonicalJson(config)), file: null }, now: () => new Date() }, incident.id, 'carol', { threads: 'main' });
+    const viaKysely = await createPlan({ db: store.db, config: loadedConfig(config), now: () => new Date() }, incident.id, 'carol', { threads: 'main' });
     expect(items(viaKysely.planId)).toEqual(items(here.planId));
     await exportPlanCsv({ db: store.db }, { id: here.planId, totals: here.totals }, join(dir, 'kysely.csv'), { threads: 'main' });
     expect(readFileSync(join(dir, 'kysely.csv'), 'utf8')).toBe(mainCsv);

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { PlanItem } from '../../src/domain/plan.js';
 import { estimatePlan } from '../../src/plan/estimate.js';
 import { hashPlan, type PlanHeader } from '../../src/plan/hash-plan.js';
-import { PLAN_CSV_COLUMNS, planRows, rowHash, streamReviewedCsv, writePlanCsv, type ReviewedRow } from '../../src/plan/plan-csv.js';
+import { writePlanCsv } from '../../src/plan/export-plan.js';
+import { PLAN_CSV_COLUMNS, planRows, rowHash, streamReviewedCsv, type ReviewedRow } from '../../src/plan/plan-csv.js';
 
 /** The reviewed rows as approve reads them: streamed. */
 async function readReviewedCsv(path: string): Promise<ReviewedRow[]> {
