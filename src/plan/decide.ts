@@ -41,6 +41,11 @@ function decision(
   };
 }
 
+/** "1 event", "3 events": reasons are read by admins, one sentence each. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function describeKey(r: ScannedRecord): string {
   return `${r.key.object} ${r.externalIdField}=${JSON.stringify(r.key.externalId)}`;
 }
@@ -113,7 +118,7 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
       const steps = replaySteps(r.events, from, new Set(owned), policy.coalesce, r.expected.fields);
       const lost = r.events.slice(from).filter((e) => e.status !== 'delivered').length;
       const changes = owned.map((f) => ({ field: f, current: null, target: r.expected.fields[f] ?? null }));
-      return [decision(r, 'replay', 'LOST_EVENTS', `The record does not exist in Salesforce; re-send ${steps.length} upsert(s) by external ID (${lost} of the events failed or never got an answer).`, changes, steps, null)];
+      return [decision(r, 'replay', 'LOST_EVENTS', `The record does not exist in Salesforce; re-send ${count(steps.length, 'upsert')} by external ID (${lost} of the events failed or never got an answer).`, changes, steps, null)];
     }
     case 'drift': {
       const conflicting = r.diff.drifts.filter((d) => d.conflict).map((d) => d.field);
@@ -148,7 +153,7 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
         return [decision(
           r, 'replay', undelivered ? 'LOST_EVENTS' : 'OUT_OF_ORDER',
           undelivered
-            ? `Salesforce holds the state after event ${after}; the ${remaining.length} later event(s) failed or never got an answer: re-send them in order.`
+            ? `Salesforce holds the state after event ${after}; ${remaining.length === 1 ? 'the later event failed or never got an answer: re-send it.' : `the ${remaining.length} later events failed or never got an answer: re-send them in order.`}`
             : `Salesforce holds the state after event ${after}: the later events were lost or overtaken by an older event delivered late; re-send them in order.`,
           changesFor(r, owned, policy.rules), steps,
         )];
@@ -162,8 +167,8 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
       return [decision(
         r, 'patch', seenInEvents ? 'HALF_APPLIED' : 'OVERWRITTEN_WITHOUT_EVENT',
         seenInEvents
-          ? `No prefix of the events matches Salesforce (a write was half applied): patch ${drifted.join(', ')} to the expected values.`
-          : `${overwritten.join(', ')} hold values no event wrote (a deployment, a trigger or a person): patch ${drifted.join(', ')} to the expected values.`,
+          ? `No prefix of the events matches Salesforce (a write was half applied): patch ${drifted.join(', ')} to the expected ${drifted.length === 1 ? 'value' : 'values'}.`
+          : `${overwritten.join(', ')} ${overwritten.length === 1 ? 'holds a value' : 'hold values'} no event wrote (a deployment, a trigger or a person): patch ${drifted.join(', ')} to the expected ${drifted.length === 1 ? 'value' : 'values'}.`,
         changesFor(r, drifted, policy.rules),
       )];
     }

@@ -362,35 +362,6 @@ function toStoredEvent(r: Database['events']): StoredEvent {
 }
 
 /**
- * Record keys with at least one event in [from, to), in (object, external ID) order, a page at a time so
- * memory stays bounded: pass the last key of a page as `after`.
- */
-export async function listRecordKeysInWindow(
-  db: Kysely<Database>,
-  filter: Required<Pick<EventFilter, 'from' | 'to'>> & Pick<EventFilter, 'objects'>,
-  page: { after?: RecordKey; limit: number },
-): Promise<RecordKey[]> {
-  let q = db
-    .selectFrom('events')
-    .select(['object', 'external_id'])
-    .distinct()
-    .where('time', '>=', filter.from)
-    .where('time', '<', filter.to);
-  if (filter.objects != null && filter.objects.length > 0) q = q.where('object', 'in', [...filter.objects]);
-  const after = page.after;
-  if (after !== undefined) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('object', '>', after.object),
-        eb.and([eb('object', '=', after.object), eb('external_id', '>', after.externalId)]),
-      ]),
-    );
-  }
-  const rows = await q.orderBy('object').orderBy('external_id').limit(page.limit).execute();
-  return rows.map((r) => ({ object: r.object, externalId: r.external_id }));
-}
-
-/**
  * Every stored event of the given record keys (their whole known history), grouped by key. Each key's events
  * come in storage order; the fold puts them in fold order (it checks, and sorts only when needed).
  * With the SQLite handle it reads through prepared statements (several times faster than kysely's row

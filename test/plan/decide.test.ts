@@ -65,6 +65,18 @@ describe('decideRecord', () => {
     expect(half).toMatchObject({ action: 'patch', reasonCode: 'HALF_APPLIED', changes: [{ field: 'Phone', current: '1', target: '2' }] });
   });
 
+  it('words its reasons for one field or event and for several', () => {
+    const [one] = decideRecord(scanned([ev({ Name: 'A', Phone: '1' })], [sf({ Name: 'A', Phone: '9' })]), policy());
+    expect(one!.reason).toBe('Phone holds a value no event wrote (a deployment, a trigger or a person): patch Phone to the expected value.');
+    const [two] = decideRecord(scanned([ev({ Name: 'A', Phone: '1' })], [sf({ Name: 'X', Phone: '9' })]), policy());
+    expect(two!.reason).toBe('Name, Phone hold values no event wrote (a deployment, a trigger or a person): patch Name, Phone to the expected values.');
+    const events = [ev({ Name: 'A' }), ev({ Name: 'B' }, { status: 'failed' })];
+    const [lostOne] = decideRecord(scanned(events, [sf({ Name: 'A' })]), policy());
+    expect(lostOne!.reason).toBe(`Salesforce holds the state after event ${events[0]!.id}; the later event failed or never got an answer: re-send it.`);
+    const [missing] = decideRecord(scanned([ev({ Name: 'A' }, { status: 'failed' })], []), policy());
+    expect(missing!.reason).toMatch(/re-send 1 upsert by external ID/);
+  });
+
   it('deletes a record whose events end in a delete', () => {
     const [d] = decideRecord(scanned([ev({ Name: 'A' }), ev({}, { op: 'delete' })], [sf({ Name: 'A' })]), policy());
     expect(d).toMatchObject({ action: 'delete', reasonCode: 'ENDS_IN_DELETE', sfId: '001000000000001AAA' });
