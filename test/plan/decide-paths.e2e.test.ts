@@ -178,7 +178,7 @@ describe('decisions on data scanned from the simulator', () => {
       { field: 'Name', current: 'Lost Co', target: 'Lost Co Renamed' },
       { field: 'Phone', current: '555-0101', target: '555-0102' },
     ]);
-    expect(lost!.reason).toMatch(/the 2 later event\(s\) failed or never got an answer/);
+    expect(lost!.reason).toMatch(/the 2 later events failed or never got an answer: re-send them in order/);
     expect(lost!.systemModstamp).toMatch(/^2026-11-20T14:05/);
 
     const [missing] = items.get('MISSING')!;
