@@ -32,6 +32,17 @@ const COMMAND_GROUPS: RegisterCommands[] = [
   simulator.register,
 ];
 
+// Schedulers and scripts branch on these; the README's command sections say which command returns which.
+const EXIT_CODES_HELP = `
+Exit codes:
+  ${EXIT.ok}   done
+  ${EXIT.failure}   failed (Salesforce, the disk, or a bug); the message says which
+  ${EXIT.usage}   bad usage or input; the message names it and how to fix it
+  ${EXIT.driftRemains}   plan verify: drift remains
+  ${EXIT.paused}  paused and resumable: run the same command again
+
+Start with "sf-reconcile runbook list", or rehearse with "sf-reconcile drill".`;
+
 /** Builds the full command tree. Exported so `runbook check` and tests can parse commands without running them. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('sf-reconcile')
@@ -42,6 +53,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--debug', 'show stack traces of internal errors')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),

@@ -7,6 +7,8 @@ describe('sf-reconcile CLI shell', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: sf-reconcile');
     expect(r.stdout).toContain('--json');
+    // The documented exit codes, for whoever scripts around the tool.
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 +done\n {2}1 +failed[^\n]*\n {2}2 +bad usage or input[^\n]*\n {2}3 +plan verify: drift remains\n {2}75 +paused and resumable/);
   });
 
   it('exits 2 with one message on an unknown option', async () => {
