@@ -2,12 +2,24 @@ import type { Command } from 'commander';
 import { approvePlan } from '../plan/approve-plan.js';
 import { createPlan, defaultActor } from '../plan/create-plan.js';
 import { exportPlanCsv } from '../plan/export-plan.js';
+import { THREAD_CHOICES, type ThreadChoice } from '../plan/plan-threads.js';
 import { appendJournal, getPlan, planItemsPage, planJournal, planStatus } from '../store/plan-store.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { parseId } from './incident.js';
 import { formatTable } from './output.js';
 import { registerExecuteCommands } from './plan-execute.js';
+
+/**
+ * SF_RECONCILE_THREADS: where `plan create` decides and `plan export` formats. `auto` (the default) takes
+ * worker threads for large plans only; `main` or `worker` force it, to compare or to rule threads out.
+ */
+function threadChoice(env: NodeJS.ProcessEnv): ThreadChoice {
+  const value = env.SF_RECONCILE_THREADS;
+  if (value === undefined || value === '') return 'auto';
+  if ((THREAD_CHOICES as readonly string[]).includes(value)) return value as ThreadChoice;
+  throw new UsageError(`SF_RECONCILE_THREADS must be one of ${THREAD_CHOICES.join(', ')} (got "${value}")`, { hint: 'unset it to let sf-reconcile choose' });
+}
 
 /** Registers `plan create|show|export|approve|reject` (and, through plan-execute.ts, execute|verify|rollback). */
 export function register(program: Command, ctx: CliContext): void {
@@ -21,6 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'also write the review CSV once the plan is stored (as "plan export" would)')
     .option('--excel', 'with --out: add a UTF-8 byte-order mark so Excel reads accents correctly')
     .action(async (incident: string, opts: { by?: string; out?: string; excel?: boolean }) => {
+      const threads = threadChoice(ctx.env);
       const store = await ctx.store();
       const by = opts.by ?? defaultActor();
       const out = opts.out;
@@ -28,7 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
         { db: store.db, sqlite: store.sqlite, config: ctx.config(), now: () => new Date() },
         parseId('incident', incident),
         by,
-        { progress: ctx.progress()('plan create'), ...(out === undefined ? {} : { csv: { path: out, excel: opts.excel === true } }) },
+        { progress: ctx.progress()('plan create'), threads, ...(out === undefined ? {} : { csv: { path: out, excel: opts.excel === true } }) },
       );
       if (out !== undefined) await appendJournal(store.db, created.planId, { by, status: 'exported', details: { out, rows: created.csvRows ?? 0 } }, new Date());
       const review = `sf-reconcile plan approve ${created.planId} --by <name> --reviewed ${out ?? `plan-${created.planId}.csv`}`;
@@ -78,6 +91,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--excel', 'add a UTF-8 byte-order mark so Excel reads accents correctly')
     .option('--failed', 'export the items that failed in execution instead')
     .action(async (id: string, opts: { out: string; excel?: boolean; failed?: boolean }) => {
+      const threads = threadChoice(ctx.env);
       const store = await ctx.store();
       const p = await getPlan(store.db, parseId('plan', id));
       if (opts.failed) {
@@ -86,7 +100,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.output().result({ planId: p.id, out: opts.out, rows }, () => `${rows} failed item(s) written to ${opts.out}`);
         return;
       }
-      const rows = await exportPlanCsv(store, p, opts.out, { excel: opts.excel === true });
+      const rows = await exportPlanCsv(store, p, opts.out, { excel: opts.excel === true, threads });
       await appendJournal(store.db, p.id, { by: defaultActor(), status: 'exported', details: { out: opts.out, rows } }, new Date());
       ctx.output().result({ planId: p.id, out: opts.out, rows }, () => `${rows} rows written to ${opts.out}; mark "reject" in the decision column to leave an item out, change nothing else`);
     });

@@ -74,7 +74,7 @@ export async function createPlan(deps: CreatePlanDeps, incidentId: number, creat
       policies: Object.fromEntries(Object.entries(deps.config.config.objects).map(([object, cfg]) => [object, { conflict: cfg.conflict ?? 'manual', coalesce: cfg.replay?.coalesce ?? false }])),
       rules: (snapshot.summary.fieldRules ?? {}) as Record<string, Record<string, FieldRule>>,
     };
-    stages = openPlanStages(context, records, options.threads === undefined ? {} : { threads: options.threads });
+    stages = openPlanStages(context, 'decide', records, options.threads === undefined ? {} : { threads: options.threads });
     const hasher = new PlanHasher({ id: planId, ...header });
     const totals = emptyTotals();
     const decided = new InOrder<DecidedPage>();

@@ -52,7 +52,7 @@ export async function writePlanCsv(path: string, planId: number, items: AsyncIte
 
 /** Writes the plan's rows into an open review CSV and closes it; on failure the partial file is removed. */
 export async function writePlanItemsCsv(store: { db: Kysely<Database>; sqlite?: Store['sqlite'] }, plan: { id: number; totals: { items: number } }, csv: CsvWriter, options: ExportOptions = {}): Promise<number> {
-  const stages = openPlanStages({ planId: plan.id, policies: {}, rules: {} }, plan.totals.items, options.threads === undefined ? {} : { threads: options.threads });
+  const stages = openPlanStages({ planId: plan.id, policies: {}, rules: {} }, 'format', plan.totals.items, options.threads === undefined ? {} : { threads: options.threads });
   try {
     return await discardOnFailure(csv, async () => {
       const queue = new InOrder<FormattedRows>();

@@ -14,8 +14,17 @@ export interface PlanStages {
   close(): Promise<void>;
 }
 
-/** Plans of at least this many scanned records (or exports of this many items) use worker threads. */
-export const THREAD_MIN_RECORDS = 10_000;
+/**
+ * Below these sizes a command runs faster on its main thread: a new thread takes about 85 ms to start and
+ * runs its first pages as cold code (2 to 3 times slower until V8 has optimised it), which costs more than
+ * the second core saves. Measured crossovers on 2 cores: deciding about 20,000 records (0.63 to 0.72 s
+ * either way); formatting about 50,000 items (two threads 0.97 s, the main thread 0.96 s; at 20,000 items
+ * the main thread takes 0.34 to 0.39 s where threads take 0.56 to 0.68 s).
+ */
+export const THREAD_MIN = { decide: 20_000, format: 50_000 } as const;
+
+/** What a command's stages will do: decide records (`plan create`) or format items (`plan export`). */
+export type StageWork = keyof typeof THREAD_MIN;
 
 // The compiled worker; absent when running from TypeScript sources (vitest), where the stages stay in-process.
 const WORKER_URL = new URL('./plan-worker.js', import.meta.url);
@@ -24,22 +33,29 @@ export function workerAvailable(): boolean {
   return existsSync(fileURLToPath(WORKER_URL));
 }
 
-/** `auto`: threads for `size` of THREAD_MIN_RECORDS or more, when the compiled worker exists. */
+/**
+ * `auto`: worker threads from THREAD_MIN on, when the compiled worker exists; `worker` and `main` force
+ * the choice (SF_RECONCILE_THREADS, bench:plan --threads).
+ */
 export type ThreadChoice = 'auto' | 'worker' | 'main';
+export const THREAD_CHOICES: readonly ThreadChoice[] = ['auto', 'worker', 'main'];
+
+/** Whether `size` records or items of `work` go to worker threads. */
+export function useWorkerThreads(work: StageWork, size: number, choice: ThreadChoice, workerExists: boolean): boolean {
+  return choice === 'worker' || (choice === 'auto' && size >= THREAD_MIN[work] && workerExists);
+}
 
 /**
- * Threads taking pages in turn. Creating a plan keeps the main thread busy storing items, and a second
- * decider only competed with it for the two cores (measured slower); an export's main thread only reads,
- * so both cores format.
+ * Threads taking pages in turn. Creating a plan keeps one deciding thread busy throughout; a second one,
+ * or the main thread deciding pages itself, measured slower. An export's main thread only reads, so two
+ * threads format.
  */
 const DECIDE_THREADS = 1;
 const FORMAT_THREADS = 2;
 
-/** The stages for a plan of `size` records or items. */
-export function openPlanStages(context: DecideContext, size: number, options: { threads?: ThreadChoice } = {}): PlanStages {
-  const choice = options.threads ?? 'auto';
-  const threads = choice === 'worker' || (choice === 'auto' && size >= THREAD_MIN_RECORDS && workerAvailable());
-  return threads ? threadedStages(context) : inlineStages(context);
+/** The stages for `size` records to decide or items to format. */
+export function openPlanStages(context: DecideContext, work: StageWork, size: number, options: { threads?: ThreadChoice } = {}): PlanStages {
+  return useWorkerThreads(work, size, options.threads ?? 'auto', workerAvailable()) ? threadedStages(context) : inlineStages(context);
 }
 
 export function inlineStages(context: DecideContext): PlanStages {

@@ -1,11 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadedConfig, parseConfig } from '../../src/config/config.js';
 import type { ActualRecord, ScannedRecord } from '../../src/domain/drift.js';
 import { createPlan } from '../../src/plan/create-plan.js';
 import { exportPlanCsv } from '../../src/plan/export-plan.js';
-import { THREAD_MIN_RECORDS } from '../../src/plan/plan-threads.js';
+import { THREAD_MIN, useWorkerThreads } from '../../src/plan/plan-threads.js';
 import { diffRecord } from '../../src/scan/diff.js';
 import { foldRecord } from '../../src/scan/fold.js';
 import { createIncident } from '../../src/store/incident-store.js';
@@ -37,25 +37,50 @@ afterEach(async () => {
   store = undefined;
 });
 
+describe('choosing worker threads', () => {
+  it('auto takes them from the measured sizes on, only where the compiled worker exists; worker and main force the choice', () => {
+    expect(useWorkerThreads('decide', THREAD_MIN.decide - 1, 'auto', true)).toBe(false);
+    expect(useWorkerThreads('decide', THREAD_MIN.decide, 'auto', true)).toBe(true);
+    expect(useWorkerThreads('format', THREAD_MIN.decide, 'auto', true)).toBe(false);
+    expect(useWorkerThreads('format', THREAD_MIN.format, 'auto', true)).toBe(true);
+    expect(useWorkerThreads('format', THREAD_MIN.format, 'auto', false)).toBe(false);
+    expect(useWorkerThreads('decide', 1, 'worker', true)).toBe(true);
+    expect(useWorkerThreads('format', 10 ** 9, 'main', true)).toBe(false);
+  });
+
+  it('refuses an unknown SF_RECONCILE_THREADS with exit 2 before storing anything', async () => {
+    const dir = tempDir('plan-threads-env-');
+    for (const args of [['plan', 'create', '1'], ['plan', 'export', '1', '--out', join(dir, 'x.csv')]]) {
+      const r = await runCli([...args, '--db', join(dir, 'state.db')], { cwd: dir, env: { SF_RECONCILE_THREADS: 'many' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('error: SF_RECONCILE_THREADS must be one of auto, worker, main (got "many")\nhint: unset it to let sf-reconcile choose\n');
+    }
+    expect(existsSync(join(dir, 'state.db'))).toBe(false);
+  });
+});
+
 describe('planning on worker threads', () => {
-  it('a large plan decided and exported on worker threads equals the one made on the main thread, item for item and byte for byte', async () => {
+  it('a plan decided and exported on worker threads equals the one made on the main thread, item for item and byte for byte', async () => {
     const dir = tempDir('plan-threads-');
     const db = join(dir, 'state.db');
     store = await openStore(db);
-    const n = THREAD_MIN_RECORDS + 2_000;
+    // Three pages of records and more of CSV rows, on threads forced by SF_RECONCILE_THREADS (auto would
+    // keep a plan this small on the main thread).
+    const n = 6_000;
+    const threads = { SF_RECONCILE_THREADS: 'worker' };
     const incident = await createIncident(store.db, { name: 'threads', from: '2026-11-20T14:00:00.000Z', to: '2026-11-20T15:00:00.000Z', objects: ['Account'] }, new Date());
     const snapshotId = await createSnapshot(store.db, incident.id, new Date());
-    for (let first = 0; first < n; first += 4_000) {
-      await appendSnapshotRecords(store.db, snapshotId, first, Array.from({ length: 4_000 }, (_, j) => record(first + j)), store.sqlite);
+    for (let first = 0; first < n; first += 3_000) {
+      await appendSnapshotRecords(store.db, snapshotId, first, Array.from({ length: 3_000 }, (_, j) => record(first + j)), store.sqlite);
     }
     await completeSnapshot(store.db, snapshotId, { records: n, fieldRules: { Account: rules } }, new Date());
     const config = parseConfig({ integrationUserIds: [INTEGRATION] }, 'test');
     const here = await createPlan({ db: store.db, sqlite: store.sqlite, config: loadedConfig(config), now: () => new Date() }, incident.id, 'alice', { threads: 'main' });
     expect(here.totals.byAction).toMatchObject({ replay: expect.any(Number), patch: expect.any(Number), none: expect.any(Number) });
 
-    // The CLI (compiled) takes the worker threads for a scan of this size; `plan create --out` exports too.
+    // The CLI (compiled) on worker threads; `plan create --out` exports too.
     writeConfig(dir);
-    const created = await runCli(['plan', 'create', String(incident.id), '--by', 'bob', '--out', join(dir, 'created.csv'), '--json', '--db', db], { cwd: dir });
+    const created = await runCli(['plan', 'create', String(incident.id), '--by', 'bob', '--out', join(dir, 'created.csv'), '--json', '--db', db], { cwd: dir, env: threads });
     expect(created.code, created.stderr).toBe(0);
     const threaded = JSON.parse(created.stdout) as { planId: number; totals: unknown; csvRows: number };
     expect(threaded.totals).toEqual(here.totals);
@@ -64,7 +89,7 @@ describe('planning on worker threads', () => {
     expect(await verifyPlanHash(store.db, await getPlan(store.db, threaded.planId))).toBe(true);
 
     // Exports: on two formatting threads (CLI) and on the main thread, the same bytes.
-    const exported = await runCli(['plan', 'export', String(here.planId), '--out', join(dir, 'threads.csv'), '--db', db], { cwd: dir });
+    const exported = await runCli(['plan', 'export', String(here.planId), '--out', join(dir, 'threads.csv'), '--db', db], { cwd: dir, env: threads });
     expect(exported.code, exported.stderr).toBe(0);
     const rows = await exportPlanCsv(store, { id: here.planId, totals: here.totals }, join(dir, 'main.csv'), { threads: 'main' });
     const mainCsv = readFileSync(join(dir, 'main.csv'), 'utf8');
