@@ -46,6 +46,17 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+function lostEventsReason(after: string, prefix: number, remaining: number): string {
+  if (prefix === 0) {
+    return remaining === 1
+      ? "The record's event failed or never got an answer, and Salesforce holds what it held before: re-send it."
+      : `The record's ${remaining} events failed or never got an answer, and Salesforce holds what it held before them: re-send them in order.`;
+  }
+  return remaining === 1
+    ? `Salesforce holds the state after event ${after}; the later event failed or never got an answer: re-send it.`
+    : `Salesforce holds the state after event ${after}; the ${remaining} later events failed or never got an answer: re-send them in order.`;
+}
+
 function describeKey(r: ScannedRecord): string {
   return `${r.key.object} ${r.externalIdField}=${JSON.stringify(r.key.externalId)}`;
 }
@@ -66,17 +77,27 @@ function replaySteps(events: readonly StoredEventRef[], from: number, owned: Rea
 }
 
 /**
- * The longest prefix of the record's events whose fold equals what Salesforce holds on every owned field,
- * or -1. Events after it were lost, failed, or overtaken by an older event delivered late.
+ * The longest prefix of the record's events that Salesforce holds, or -1: its fold equals what Salesforce
+ * holds on every owned field. Events after it were lost, failed, or overtaken by an older event delivered late.
+ *
+ * When every event after the prefix failed or never got an answer, the log itself says they did not land,
+ * so only the fields the prefix wrote must match: a record that existed before its first known event holds
+ * values no event of ours wrote (the empty prefix sets nothing), and its failed writes are a replay, not a
+ * field overwritten from elsewhere. Events the log calls delivered keep the strict comparison, or a
+ * half-applied write would pass for a lost one.
  */
 export function matchingPrefix(r: ScannedRecord, rules: DecidePolicy['rules']): number {
   const actual = r.actual.find((a) => !a.isDeleted);
   if (actual === undefined) return -1;
   const owned = Object.keys(r.expected.fields);
+  let undeliveredFrom = r.events.length;
+  while (undeliveredFrom > 0 && r.events[undeliveredFrom - 1]!.status !== 'delivered') undeliveredFrom -= 1;
   let best = -1;
   for (const { length, state } of foldPrefixes(r.events as never, owned)) {
     if (length === r.events.length) break; // the full fold is what drifted
-    if (owned.every((f) => sameValue(state.fields[f] ?? null, actual.fields[f] ?? null, rules[f]))) best = length;
+    const holds = (f: string) => sameValue(state.fields[f] ?? null, actual.fields[f] ?? null, rules[f]);
+    const written = length === 0 || state.exists;
+    if (owned.every(holds) || (length >= undeliveredFrom && written && owned.every((f) => !Object.hasOwn(state.fields, f) || holds(f)))) best = length;
   }
   return best;
 }
@@ -152,8 +173,7 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
         const after = r.events[prefix - 1]?.id ?? '(none)';
         return [decision(
           r, 'replay', undelivered ? 'LOST_EVENTS' : 'OUT_OF_ORDER',
-          undelivered
-            ? `Salesforce holds the state after event ${after}; ${remaining.length === 1 ? 'the later event failed or never got an answer: re-send it.' : `the ${remaining.length} later events failed or never got an answer: re-send them in order.`}`
+          undelivered ? lostEventsReason(after, prefix, remaining.length)
             : `Salesforce holds the state after event ${after}: the later events were lost or overtaken by an older event delivered late; re-send them in order.`,
           changesFor(r, owned, policy.rules), steps,
         )];

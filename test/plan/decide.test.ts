@@ -41,6 +41,33 @@ describe('decideRecord', () => {
     expect(d!.reason).toMatch(/re-send them in order/);
   });
 
+  it('replays the failed writes to a record that existed before its first known event', () => {
+    // Salesforce holds values no event of ours wrote (the record predates the log), and the log says the
+    // writes failed: a replay of them, not a field overwritten from elsewhere.
+    const only = ev({ Name: 'Acme Ltd', Phone: '1' }, { status: 'failed' });
+    const [d] = decideRecord(scanned([only], [sf({ Name: 'Acme', Phone: null })]), policy());
+    expect(d).toMatchObject({ action: 'replay', reasonCode: 'LOST_EVENTS', sfId: '001000000000001AAA', changes: [{ field: 'Name', current: 'Acme', target: 'Acme Ltd' }, { field: 'Phone', current: null, target: '1' }] });
+    expect(d!.replay).toEqual([{ eventId: only.id, fields: { Name: 'Acme Ltd', Phone: '1' } }]);
+    expect(d!.reason).toBe("The record's event failed or never got an answer, and Salesforce holds what it held before: re-send it.");
+    const two = [ev({ Name: 'B' }, { status: 'unknown' }), ev({ Phone: '2' }, { status: 'failed' })];
+    expect(decideRecord(scanned(two, [sf({ Name: 'A', Phone: '0' })]), policy())[0]!.reason).toBe(
+      "The record's 2 events failed or never got an answer, and Salesforce holds what it held before them: re-send them in order.",
+    );
+
+    // After a delivered event: the fields it wrote must match; the failed ones' fields may hold anything.
+    const events = [ev({ Name: 'A' }), ev({ Phone: '2' }, { status: 'failed' })];
+    const [after] = decideRecord(scanned(events, [sf({ Name: 'A', Phone: 'old' })]), policy());
+    expect(after).toMatchObject({ action: 'replay', reasonCode: 'LOST_EVENTS', changes: [{ field: 'Phone', current: 'old', target: '2' }] });
+    expect(after!.replay.map((x) => x.eventId)).toEqual([events[1]!.id]);
+
+    // The same values with every event delivered: the log says they landed, so no prefix is assumed lost.
+    const delivered = [ev({ Name: 'A' }), ev({ Phone: '2' })];
+    expect(decideRecord(scanned(delivered, [sf({ Name: 'A', Phone: 'old' })]), policy())[0]).toMatchObject({ action: 'patch', reasonCode: 'OVERWRITTEN_WITHOUT_EVENT' });
+    // A field the delivered prefix wrote holds something else: not that prefix either.
+    const overwritten = [ev({ Name: 'A' }), ev({ Name: 'B' }, { status: 'failed' })];
+    expect(decideRecord(scanned(overwritten, [sf({ Name: 'X' })]), policy())[0]).toMatchObject({ action: 'patch', reasonCode: 'OVERWRITTEN_WITHOUT_EVENT' });
+  });
+
   it('replays after out-of-order delivery (an older event delivered late overtook a newer one)', () => {
     const events = [ev({ Name: 'Old' }), ev({ Name: 'New' })];
     const [d] = decideRecord(scanned(events, [sf({ Name: 'Old' })]), policy());

@@ -65,12 +65,13 @@ function spreadsheetSave(text: string, edit: (rows: string[][]) => void): string
 describe('plan create, export and approve', { timeout: 180_000 }, () => {
   it('creates an immutable plan with decisions and an estimate, and shows it', async () => {
     const plan = await newPlan();
-    expect(plan.totals.byAction).toEqual({ patch: 2, replay: 1, none: 1 });
+    // B-1002's only write failed and Salesforce holds its seeded values: a replay of that write.
+    expect(plan.totals.byAction).toEqual({ patch: 1, replay: 2, none: 1 });
     const show = await cli(['plan', 'show', String(plan.planId), '--json']);
     const shown = JSON.parse(show.stdout) as { status: string; hash: string; items: { reasonCode: string }[] };
     expect(shown.status).toBe('created');
     expect(shown.hash).toBe(plan.hash);
-    expect(shown.items.map((i) => i.reasonCode).sort()).toEqual(['HALF_APPLIED', 'LOST_EVENTS', 'OVERWRITTEN_WITHOUT_EVENT']);
+    expect(shown.items.map((i) => i.reasonCode).sort()).toEqual(['LOST_EVENTS', 'LOST_EVENTS', 'OVERWRITTEN_WITHOUT_EVENT']);
   });
 
   it('round-trips a spreadsheet-edited CSV: only the decision column, re-quoted, CRLF, BOM; formulas inert in the CSV, intact in the plan', async () => {
