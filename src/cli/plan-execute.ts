@@ -10,7 +10,7 @@ import { executePlan, type ExecuteSummary } from '../execute/execute-plan.js';
 import { createRollbackPlan } from '../execute/rollback.js';
 import { verifyPlan } from '../execute/verify-plan.js';
 import { defaultActor } from '../plan/create-plan.js';
-import { getPlan, listPlans } from '../store/plan-store.js';
+import { getPlan, listPlans, recordVerification } from '../store/plan-store.js';
 import { bulkOptions, estimateWithConfig } from '../plan/estimate.js';
 import { discardOnFailure, openCsv } from '../files/csv-writer.js';
 import { salesforceFor } from './connect.js';
@@ -146,6 +146,7 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
         }
         return verified;
       });
+      await recordVerification(store.db, p.id, defaultActor(), { checked: result.checked, residualDrift: result.residual.length }, new Date());
       if (result.residual.length > 0) ctx.exitCode = EXIT.driftRemains;
       ctx.output().result({ planId: p.id, checked: result.checked, residualDrift: result.residual.length, residual: result.residual.slice(0, 100) }, () =>
         result.residual.length === 0

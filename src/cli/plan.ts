@@ -3,7 +3,7 @@ import { approvePlan } from '../plan/approve-plan.js';
 import { createPlan, defaultActor } from '../plan/create-plan.js';
 import { exportPlanCsv } from '../plan/export-plan.js';
 import { THREAD_CHOICES, type ThreadChoice } from '../plan/plan-threads.js';
-import { appendJournal, getPlan, planItemsPage, planJournal, planStatus } from '../store/plan-store.js';
+import { appendJournal, getPlan, planItemsPage, planJournal, planStatus, verificationOf, type JournalEntry } from '../store/plan-store.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { parseId } from './incident.js';
@@ -19,6 +19,16 @@ function threadChoice(env: NodeJS.ProcessEnv): ThreadChoice {
   if (value === undefined || value === '') return 'auto';
   if ((THREAD_CHOICES as readonly string[]).includes(value)) return value as ThreadChoice;
   throw new UsageError(`SF_RECONCILE_THREADS must be one of ${THREAD_CHOICES.join(', ')} (got "${value}")`, { hint: 'unset it to let sf-reconcile choose' });
+}
+
+/** A journal line for people: notes say what they record (a verification, a forced approval). */
+function describeJournalEntry(entry: JournalEntry): string {
+  const verified = verificationOf(entry);
+  const what =
+    verified !== null ? `verified (${verified.residualDrift === 0 ? `all ${verified.checked} applied items hold` : `${verified.residualDrift} residual drift in ${verified.checked} applied items`})`
+    : entry.status === 'note' && typeof entry.details.forced === 'string' ? `note (${entry.details.forced})`
+    : entry.status;
+  return `${entry.at} ${what} by ${entry.by}`;
 }
 
 /** Registers `plan create|show|export|approve|reject` (and, through plan-execute.ts, execute|verify|rollback). */
@@ -78,7 +88,7 @@ export function register(program: Command, ctx: CliContext): void {
           formatTable(['item', 'action', 'object', 'external id', 'reason'], items.map((i) => [i.itemId, i.action, i.object, i.externalId, i.reason])),
           '',
           `estimate: ${String(p.estimate.apiCalls)} API calls, about ${String(p.estimate.seconds)} s`,
-          `journal: ${journal.map((j) => `${j.at} ${j.status} by ${j.by}`).join('; ')}`,
+          `journal: ${journal.map(describeJournalEntry).join('; ')}`,
         ].join('\n'),
       );
     });

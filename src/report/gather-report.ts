@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { latestOutcomes, listRuns } from '../store/execution-store.js';
 import { getIncident } from '../store/incident-store.js';
-import { iteratePlanItems, listPlans } from '../store/plan-store.js';
+import { iteratePlanItems, latestVerification, listPlans } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
 import { getSnapshot, latestSnapshotId } from '../store/snapshot-store.js';
 import type { ReportData } from './report-data.js';
@@ -21,7 +21,7 @@ export async function gatherReport(db: Kysely<Database>, incidentId: number, now
     const runs = await listRuns(db, p.id);
     const apiCalls = runs.reduce((n, r) => n + r.apiCalls, 0);
     apiCallsUsed += apiCalls;
-    plans.push({ id: p.id, status: p.status, createdBy: p.createdBy, byAction: p.totals.byAction, execution: { applied: count('applied'), failed: count('failed'), stale: count('stale'), attempting: count('attempting'), apiCalls } });
+    plans.push({ id: p.id, status: p.status, createdBy: p.createdBy, byAction: p.totals.byAction, execution: { applied: count('applied'), failed: count('failed'), stale: count('stale'), attempting: count('attempting'), apiCalls }, verification: await latestVerification(db, p.id) });
     for await (const item of iteratePlanItems(db, p.id)) {
       if (item.action === 'manual') manual.push({ planId: p.id, itemId: item.itemId, object: item.object, externalId: item.externalId, reason: item.reason });
     }
@@ -46,13 +46,7 @@ export async function gatherReport(db: Kysely<Database>, incidentId: number, now
     const m = minutes.get(r.minute);
     if (m && (r.status === 'delivered' || r.status === 'failed' || r.status === 'unknown')) m[r.status] += Number(r.n);
   }
-  const latestPlan = plans.at(-1);
-  const nextSteps: string[] =
-    snapshot === null ? [`Scan the window: sf-reconcile scan ${incidentId}`]
-    : latestPlan === undefined ? [`Create the repair plan: sf-reconcile plan create ${incidentId}`]
-    : latestPlan.status === 'created' ? [`Admins review and approve plan ${latestPlan.id} (sf-reconcile plan export ${latestPlan.id} --out plan.csv)`]
-    : latestPlan.status === 'approved' || latestPlan.status === 'paused' || latestPlan.status === 'executing' ? [`Execute plan ${latestPlan.id} with a canary: sf-reconcile plan execute ${latestPlan.id} --canary 20`]
-    : [`Verify: sf-reconcile plan verify ${latestPlan.id}`];
+  const nextSteps = nextStepsFor(incidentId, snapshot !== null, plans.at(-1));
   if (manual.length > 0) nextSteps.push(`Salesforce admins resolve ${manual.length} record(s) left for manual review, then scan again`);
   return {
     generatedAt: now.toISOString(),
@@ -65,4 +59,28 @@ export async function gatherReport(db: Kysely<Database>, incidentId: number, now
     apiCallsUsed,
     nextSteps,
   };
+}
+
+/** What to do next, from where the incident's latest plan stands. */
+export function nextStepsFor(incidentId: number, scanned: boolean, plan: ReportData['plans'][number] | undefined): string[] {
+  if (!scanned) return [`Scan the window: sf-reconcile scan ${incidentId}`];
+  if (plan === undefined) return [`Create the repair plan: sf-reconcile plan create ${incidentId}`];
+  const id = plan.id;
+  switch (plan.status) {
+    case 'created':
+      return [`Admins review and approve plan ${id} (sf-reconcile plan export ${id} --out plan.csv)`];
+    case 'approved':
+    case 'paused':
+    case 'executing':
+      return [`Execute plan ${id} with a canary: sf-reconcile plan execute ${id} --canary 20`];
+    case 'rejected':
+      return [`Plan ${id} was rejected: scan again (sf-reconcile scan ${incidentId}) and create a new plan`];
+  }
+  const v = plan.verification;
+  const failed = plan.execution.failed > 0 ? [`${plan.execution.failed} item(s) of plan ${id} failed: sf-reconcile plan export ${id} --failed --out failed.csv lists them with Salesforce's errors`] : [];
+  if (v === null) return [`Verify: sf-reconcile plan verify ${id}`, ...failed];
+  if (v.residualDrift > 0) {
+    return [`Plan ${id} left ${v.residualDrift} residual drift(s) at ${v.at}: sf-reconcile plan verify ${id} --out residual.csv lists them; scan again (sf-reconcile scan ${incidentId}) and plan the rest`, ...failed];
+  }
+  return [`Plan ${id} verified at ${v.at}: all ${v.checked} applied items hold. Scan again to confirm nothing else drifted (sf-reconcile scan ${incidentId}), then close the incident`, ...failed];
 }

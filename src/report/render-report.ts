@@ -11,6 +11,13 @@ function mdCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+function verificationText(v: ReportData['plans'][number]['verification']): string {
+  if (v === null) return 'Not verified yet.';
+  return v.residualDrift === 0
+    ? `Verified at ${v.at} by ${v.by}: all ${v.checked} applied items hold.`
+    : `Verified at ${v.at} by ${v.by}: ${v.residualDrift} residual drift(s) in ${v.checked} applied items.`;
+}
+
 /** The stakeholder update as Markdown: status, impact by class, decisions, plans and results, what is left. */
 export function renderReportMarkdown(d: ReportData): string {
   const affected = d.scan ? d.scan.records - (d.scan.byClass.in_sync ?? 0) : 0;
@@ -35,7 +42,7 @@ export function renderReportMarkdown(d: ReportData): string {
   lines.push('## Repair plans', '');
   if (d.plans.length === 0) lines.push('No plan yet.', '');
   for (const p of d.plans) {
-    lines.push(`- Plan ${p.id} (${p.status}, by ${mdCell(p.createdBy)}): ${Object.entries(p.byAction).map(([a, n]) => `${n} ${a}`).join(', ')}; applied ${p.execution.applied}, failed ${p.execution.failed}, stale ${p.execution.stale}.`);
+    lines.push(`- Plan ${p.id} (${p.status}, by ${mdCell(p.createdBy)}): ${Object.entries(p.byAction).map(([a, n]) => `${n} ${a}`).join(', ')}; applied ${p.execution.applied}, failed ${p.execution.failed}, stale ${p.execution.stale}. ${mdCell(verificationText(p.verification))}`);
   }
   lines.push('', `API calls used so far: ${d.apiCallsUsed}.`, '', '## Left for people', '');
   if (d.manual.length === 0) lines.push('Nothing.');
@@ -96,7 +103,7 @@ export function classChartSvg(d: ReportData): string {
 export function renderReportHtml(d: ReportData): string {
   const affected = d.scan ? d.scan.records - (d.scan.byClass.in_sync ?? 0) : 0;
   const plans = d.plans
-    .map((p) => `<tr><td>${p.id}</td><td>${escapeHtml(p.status)}</td><td>${escapeHtml(p.createdBy)}</td><td>${escapeHtml(Object.entries(p.byAction).map(([a, n]) => `${n} ${a}`).join(', '))}</td><td>${p.execution.applied}</td><td>${p.execution.failed}</td><td>${p.execution.stale}</td></tr>`)
+    .map((p) => `<tr><td>${p.id}</td><td>${escapeHtml(p.status)}</td><td>${escapeHtml(p.createdBy)}</td><td>${escapeHtml(Object.entries(p.byAction).map(([a, n]) => `${n} ${a}`).join(', '))}</td><td>${p.execution.applied}</td><td>${p.execution.failed}</td><td>${p.execution.stale}</td><td>${escapeHtml(verificationText(p.verification))}</td></tr>`)
     .join('');
   const manual = d.manual.slice(0, 100).map((m) => `<li><b>${escapeHtml(m.object)} ${escapeHtml(m.externalId)}</b> (plan ${m.planId}): ${escapeHtml(m.reason)}</li>`).join('');
   return `<!doctype html>
@@ -114,7 +121,7 @@ table{border-collapse:collapse}td,th{border:1px solid #e5e7eb;padding:.3rem .6re
 ${timelineSvg(d)}
 ${classChartSvg(d)}
 <h2>Repair plans</h2>
-<table><tr><th>plan</th><th>status</th><th>by</th><th>decisions</th><th>applied</th><th>failed</th><th>stale</th></tr>${plans}</table>
+<table><tr><th>plan</th><th>status</th><th>by</th><th>decisions</th><th>applied</th><th>failed</th><th>stale</th><th>verified</th></tr>${plans}</table>
 <p>API calls used so far: ${d.apiCallsUsed}</p>
 <h2>Left for people</h2>
 ${manual === '' ? '<p>Nothing.</p>' : `<ul>${manual}</ul>`}

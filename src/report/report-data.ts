@@ -10,6 +10,8 @@ export interface ReportData {
     createdBy: string;
     byAction: Record<string, number>;
     execution: { applied: number; failed: number; stale: number; attempting: number; apiCalls: number };
+    /** The latest `plan verify`: when, by whom, and what it found; null when nobody verified the plan. */
+    verification: { at: string; by: string; checked: number; residualDrift: number } | null;
   }[];
   manual: { planId: number; itemId: number; object: string; externalId: string; reason: string }[];
   /** Events per minute from 30 minutes before the window to 30 minutes after. */

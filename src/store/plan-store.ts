@@ -170,6 +170,34 @@ export async function planJournal(db: Kysely<Database>, planId: number): Promise
   return rows.map((r) => ({ at: r.at, by: r.by, status: r.status as JournalEntry['status'], details: JSON.parse(r.details_json) as Record<string, unknown> }));
 }
 
+/** What `plan verify` found, kept in the journal as a note (verifying changes nothing, so not a status). */
+export interface Verification {
+  at: string;
+  by: string;
+  checked: number;
+  residualDrift: number;
+}
+
+export async function recordVerification(db: Kysely<Database>, planId: number, by: string, result: { checked: number; residualDrift: number }, now: Date): Promise<void> {
+  await appendJournal(db, planId, { by, status: 'note', details: { verified: { checked: result.checked, residualDrift: result.residualDrift } } }, now);
+}
+
+/** The plan's latest verification, or null if nobody verified it. */
+export async function latestVerification(db: Kysely<Database>, planId: number): Promise<Verification | null> {
+  const journal = await planJournal(db, planId);
+  for (let i = journal.length - 1; i >= 0; i--) {
+    const v = verificationOf(journal[i]!);
+    if (v !== null) return v;
+  }
+  return null;
+}
+
+export function verificationOf(entry: JournalEntry): Verification | null {
+  const v = entry.status === 'note' ? (entry.details.verified as { checked?: unknown; residualDrift?: unknown } | undefined) : undefined;
+  if (v === undefined || typeof v.checked !== 'number' || typeof v.residualDrift !== 'number') return null;
+  return { at: entry.at, by: entry.by, checked: v.checked, residualDrift: v.residualDrift };
+}
+
 /** The current status: the last status-changing entry of the journal ('exported' keeps a plan reviewable). */
 export async function planStatus(db: Kysely<Database>, planId: number): Promise<PlanStatus> {
   const rows = await db.selectFrom('plan_journal').select('status').where('plan_id', '=', planId).where('status', '!=', 'note').orderBy('id', 'desc').execute();

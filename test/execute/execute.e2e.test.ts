@@ -84,6 +84,12 @@ describe('plan execute', () => {
     const v = await cli(['plan', 'verify', String(planId), '--out', 'residual.csv']);
     expect(v.code).toBe(3);
     expect(readFileSync(join(dir, 'residual.csv'), 'utf8')).toMatch(/X-3,.*Name,New 3,Old 3,differs/);
+    // The verification is in the plan's journal (who, when, what it found) and in the report.
+    const shown = await cli(['plan', 'show', String(planId)]);
+    expect(shown.stdout).toMatch(/journal: .*; \S+ verified \(1 residual drift in 4 applied items\) by \S+$/m);
+    const report = await cli(['report', '1']);
+    expect(report.stdout).toMatch(/stale 1\. Verified at \S+ by \S+: 1 residual drift\(s\) in 4 applied items\./);
+    expect(report.stdout).toMatch(new RegExp(`- Plan ${planId} left 1 residual drift\\(s\\) at \\S+: sf-reconcile plan verify ${planId} --out residual.csv lists them`));
   });
 
   it('records validation-rule rejections per item, goes on, and exports them; pauses (75) on a 503 storm and resumes', async () => {
