@@ -111,7 +111,9 @@ function reportError(error: unknown, ctx: CliContext, argv: string[]): number {
   const redact = (s: string) => redactSecrets(s, ctx.secrets);
   if (error instanceof ReconcileError) {
     if (json) ctx.stdout.write(`${redact(JSON.stringify({ error: error.toJSON() }, null, 2))}\n`);
-    ctx.stderr.write(redact(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`));
+    // A pause is how a resumable job stops (exit 75), not a failure: say it as such.
+    const label = error.exitCode === EXIT.paused ? 'paused' : 'error';
+    ctx.stderr.write(redact(`${label}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`));
     return error.exitCode;
   }
   const err = error instanceof Error ? error : new Error(String(error));

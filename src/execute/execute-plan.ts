@@ -274,7 +274,7 @@ export async function executePlan(deps: ExecuteDeps, planId: number, options: Ex
           );
         }
         if (options.pauseAfterCanary) {
-          pauseReason = `the canary of ${canaryItems.length} items held; paused for a person's go-ahead`;
+          pauseReason = `the canary of ${canaryItems.length} item${canaryItems.length === 1 ? '' : 's'} held; waiting for a person's go-ahead`;
         }
       }
       after = 0; // the canary items are finished now; the main pass skips them
@@ -313,7 +313,7 @@ export async function executePlan(deps: ExecuteDeps, planId: number, options: Ex
     if (pauseReason !== null) {
       await deps.plans.journal(planId, 'paused', options.by, { runId, reason: pauseReason, ...counts });
       await finishRun(deps.db, runId, 'paused', apiCalls, deps.now());
-      throw new PausedError(`plan ${planId} paused: ${pauseReason}`, {
+      throw new PausedError(`plan ${planId}: ${pauseReason}`, {
         code: 'EXECUTION_PAUSED',
         hint: `run "sf-reconcile plan execute ${planId}" again to resume where it stopped`,
         details: { summary },

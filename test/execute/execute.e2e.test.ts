@@ -69,6 +69,16 @@ describe('plan execute', () => {
     expect(again.code).toBe(2); // completed: not runnable again
   });
 
+  it('pauses after a canary that held, says so (exit 75, not an error), and resumes with the rest', async () => {
+    const { planId, cli } = await approvedPlan(5);
+    const canary = await cli(['plan', 'execute', String(planId), '--canary', '1', '--pause-after-canary']);
+    expect(canary.code).toBe(75);
+    expect(canary.stderr).toBe(`paused: plan ${planId}: the canary of 1 item held; waiting for a person's go-ahead\nhint: run "sf-reconcile plan execute ${planId}" again to resume where it stopped\n`);
+    const rest = await cli(['plan', 'execute', String(planId), '--json']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ applied: 4, failed: 0, stale: 0 });
+  });
+
   it('never overwrites a record a person edited after the plan (stale), and verify exits 3 on residual drift', async () => {
     const { planId, cli, sim, dir } = await approvedPlan(5);
     const alice = await org!.connAs('alice@sim.example');
@@ -108,6 +118,7 @@ describe('plan execute', () => {
     second.sim.setFaults({ unavailable: [{ from: 3, count: 50 }] });
     const paused = await second.cli(['plan', 'execute', String(second.planId), '--batch-size', '10']);
     expect(paused.code).toBe(75);
+    expect(paused.stderr).toMatch(/^paused: /); // a pause, not an error
     expect(paused.stderr).toMatch(/paused|unavailable/i);
     expect(paused.stderr).toMatch(/run .*again|run the same command again/);
     second.sim.setFaults({});
