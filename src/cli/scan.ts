@@ -11,14 +11,20 @@ import { formatTable } from './output.js';
 
 export const DRIFT_CSV_COLUMNS = ['incident', 'snapshot', 'object', 'external_id', 'sf_id', 'class', 'field', 'expected', 'actual', 'conflict', 'last_modified_by', 'last_modified_date'];
 
-/** Streams a snapshot's drift as CSV: a row per drifted field, a row per missing/unexpected/deleted/duplicate record. */
+/**
+ * Streams a snapshot's drift as CSV: a row per drifted field; for a record missing or deleted in Salesforce, a
+ * row per field it should hold (what a person would have to re-enter); a row per unexpected or duplicate record.
+ */
 async function writeDriftRows(db: Kysely<Database>, incidentId: number, snapshotId: number, csv: CsvWriter): Promise<number> {
   for await (const r of iterateSnapshotRecords(db, snapshotId)) {
     const d = r.diff;
     const base = [incidentId, snapshotId, r.key.object, r.key.externalId, d.sfId ?? d.sfIds.join(';'), d.class];
     const tail = [d.lastModifiedById, d.lastModifiedDate];
+    const expected = Object.entries(r.expected.fields);
     if (d.class === 'drift') {
       for (const f of d.drifts) await csv.write([...base, f.field, f.expected, f.actual, f.conflict, ...tail]);
+    } else if ((d.class === 'missing' || d.class === 'deleted') && expected.length > 0) {
+      for (const [field, value] of expected) await csv.write([...base, field, value, null, d.conflictCandidate, ...tail]);
     } else if (d.class !== 'in_sync') {
       await csv.write([...base, '', '', '', d.conflictCandidate, ...tail]);
     }

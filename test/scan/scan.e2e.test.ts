@@ -117,6 +117,7 @@ describe('sf-reconcile incident and scan commands', () => {
     await storeEvents(store, [
       event({ externalId: 'B-1001', time: t(1.5 * HOUR), fields: { Name: '=HYPERLINK("http://x","y")' } }),
       event({ externalId: 'B-1002', time: t(1.5 * HOUR), fields: { Name: 'Northern Trail Cycling' } }),
+      event({ externalId: 'NEW-1', time: t(1.5 * HOUR), status: 'failed', fields: { Name: 'Never Arrived', Phone: '+1 555 0100' } }),
     ]);
     await store.close();
     store = undefined;
@@ -127,10 +128,16 @@ describe('sf-reconcile incident and scan commands', () => {
     const scan = await runCli(['scan', id, '--out', 'drift.csv', '--json', '--no-sf-scan'], { cwd: dir, env });
     expect(scan.code, scan.stderr).toBe(0);
     const summary = JSON.parse(scan.stdout) as { byClass: Record<string, number>; driftRows: number };
-    expect(summary.byClass).toEqual({ drift: 1, in_sync: 1 });
+    expect(summary.byClass).toEqual({ drift: 1, in_sync: 1, missing: 1 });
     const csv = readFileSync(join(dir, 'drift.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe('incident,snapshot,object,external_id,sf_id,class,field,expected,actual,conflict,last_modified_by,last_modified_date');
     expect(csv).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    // A missing record: a row per field it should hold, so the CSV shows what is lost.
+    expect(csv.split('\n').filter((l) => l.includes(',NEW-1,'))).toEqual([
+      `${id},1,Account,NEW-1,,missing,Name,Never Arrived,,false,,`,
+      `${id},1,Account,NEW-1,,missing,Phone,'+1 555 0100,,false,,`,
+    ]);
+    expect(summary.driftRows).toBe(3);
     const list = await runCli(['incident', 'list', '--json'], { cwd: dir, env });
     expect((JSON.parse(list.stdout) as { id: number }[]).map((i) => i.id)).toEqual([Number(id)]);
     // No config: the scan says that every late edit will look like a person's, and names the session's user.
