@@ -9,6 +9,11 @@ import { getPlan, insertPlanHeader, insertPlanItems, iteratePlanItems, sealPlan,
 import type { Database } from '../store/schema/index.js';
 import type { ExecutorSalesforce } from './execute-plan.js';
 
+/** The item created its record: there was none when the plan was made (no Id, nothing held before). */
+function createdBy(item: PlanItem): boolean {
+  return (item.action === 'replay' || item.action === 'create') && item.sfId === null && item.changes.every((c) => c.current === null);
+}
+
 /**
  * A new draft plan that restores the values the applied items replaced, only where Salesforce still holds
  * what the execution wrote; the others (changed since, or deleted) become manual. It is approved and executed
@@ -23,9 +28,13 @@ export async function createRollbackPlan(db: Kysely<Database>, salesforce: Execu
   const hasher = new PlanHasher({ id: newId, ...header });
   const totals: PlanTotals = emptyTotals();
   const applied: PlanItem[] = [];
+  const created = new Set<number>();
   for await (const item of iteratePlanItems(db, planId)) {
     const o = latest.get(item.itemId);
-    if (o?.state === 'applied' && item.changes.length + (item.action === 'delete' ? 1 : 0) > 0) applied.push({ ...item, sfId: o.sfId ?? item.sfId });
+    if (o?.state === 'applied' && item.changes.length + (item.action === 'delete' ? 1 : 0) > 0) {
+      if (createdBy(item)) created.add(item.itemId);
+      applied.push({ ...item, sfId: o.sfId ?? item.sfId }); // a created record's Id is the execution's
+    }
   }
   const out: PlanItem[] = [];
   const json: string[] = [];
@@ -42,9 +51,13 @@ export async function createRollbackPlan(db: Kysely<Database>, salesforce: Execu
         const live = record && !record.isDeleted ? record : undefined;
         const base = { ...item, itemId: next++, replay: [], systemModstamp: live?.systemModstamp ?? null, lastModifiedById: live?.lastModifiedById ?? null, lastModifiedDate: null };
         const holdsOurs = live !== undefined && item.action !== 'delete' && item.changes.every((c) => salesforce.equal(object, c.field, c.target, live.fields[c.field] ?? null));
-        const rollback: PlanItem = holdsOurs
-          ? { ...base, action: 'patch', reasonCode: 'ROLLBACK', reason: `Restore the values plan ${planId} replaced (item ${item.itemId}).`, changes: item.changes.map((c) => ({ field: c.field, current: c.target, target: c.current })) }
-          : { ...base, action: 'manual', reasonCode: 'ROLLBACK_CHANGED_SINCE', reason: item.action === 'delete' ? `Plan ${planId} deleted this record: restore it from the Recycle Bin if needed.` : `The record changed after plan ${planId} wrote it (or is gone): decide by hand.`, changes: item.changes.map((c) => ({ field: c.field, current: live?.fields[c.field] ?? null, target: c.current })) };
+        const rollback: PlanItem =
+          !holdsOurs
+            ? { ...base, action: 'manual', reasonCode: 'ROLLBACK_CHANGED_SINCE', reason: item.action === 'delete' ? `Plan ${planId} deleted this record: restore it from the Recycle Bin if needed.` : `The record changed after plan ${planId} wrote it (or is gone): decide by hand.`, changes: item.changes.map((c) => ({ field: c.field, current: live?.fields[c.field] ?? null, target: c.current })) }
+            : created.has(item.itemId)
+              // Restoring "no values" would leave an empty record (or fail on a required field): undo the create.
+              ? { ...base, action: 'delete', reasonCode: 'ROLLBACK_CREATED', reason: `Plan ${planId} created this record (item ${item.itemId}): delete it.`, changes: [] }
+              : { ...base, action: 'patch', reasonCode: 'ROLLBACK', reason: `Restore the values plan ${planId} replaced (item ${item.itemId}).`, changes: item.changes.map((c) => ({ field: c.field, current: c.target, target: c.current })) };
         json.push(hasher.add(rollback));
         addToTotals(totals, rollback);
         out.push(rollback);

@@ -264,6 +264,27 @@ describe('plan execute', () => {
     }
   });
 
+  it('rolls back a record the execution created by deleting it, and leaves one a person changed since to a person', async () => {
+    const { planId, cli, sim } = await approvedPlan(3, 2);
+    expect((await cli(['plan', 'execute', String(planId)])).code).toBe(0);
+    expect([names(sim).get('X-0'), names(sim).get('M-0'), names(sim).get('M-1')]).toEqual(['New 0', 'Missing 0', 'Missing 1']);
+    const alice = await org!.connAs('alice@sim.example');
+    const [m1] = (await alice.query<{ Id: string }>("SELECT Id FROM Account WHERE Billing_Id__c = 'M-1'")).records;
+    await alice.sobject('Account').update({ Id: m1!.Id, Name: 'Alice keeps this one' });
+    const rb = await cli(['plan', 'rollback', String(planId), '--by', 'carol', '--json']);
+    expect(rb.code, rb.stderr).toBe(0);
+    const rollback = JSON.parse(rb.stdout) as { planId: number; totals: { byAction: Record<string, number> } };
+    expect(rollback.totals.byAction).toEqual({ patch: 3, delete: 1, manual: 1 });
+    const shown = JSON.parse((await cli(['plan', 'show', String(rollback.planId), '--json'])).stdout) as { items: { externalId: string; action: string; reasonCode: string; reason: string }[] };
+    expect(shown.items.find((i) => i.externalId === 'M-0')).toMatchObject({ action: 'delete', reasonCode: 'ROLLBACK_CREATED', reason: expect.stringMatching(new RegExp(`^Plan ${planId} created this record \\(item \\d+\\): delete it\\.$`)) as unknown as string });
+    expect(shown.items.find((i) => i.externalId === 'M-1')).toMatchObject({ action: 'manual', reasonCode: 'ROLLBACK_CHANGED_SINCE' });
+    expect((await cli(['plan', 'approve', String(rollback.planId), '--by', 'dave'])).code).toBe(0);
+    const undo = await cli(['plan', 'execute', String(rollback.planId), '--json']);
+    expect(undo.code, undo.stderr).toBe(0);
+    const after = names(sim);
+    expect([after.get('X-0'), after.has('M-0'), after.get('M-1')]).toEqual(['Old 0', false, 'Alice keeps this one']);
+  });
+
   it('survives SIGKILL at random moments: resumed each time, Salesforce ends at the targets, no write applied twice differently', async () => {
     const { planId, env, dir, sim } = await approvedPlan(600);
     sim.setFaults({ latencyMs: 15 });
