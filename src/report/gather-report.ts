@@ -77,10 +77,13 @@ export function nextStepsFor(incidentId: number, scanned: boolean, plan: ReportD
       return [`Plan ${id} was rejected: scan again (sf-reconcile scan ${incidentId}) and create a new plan`];
   }
   const v = plan.verification;
-  const failed = plan.execution.failed > 0 ? [`${plan.execution.failed} item(s) of plan ${id} failed: sf-reconcile plan export ${id} --failed --out failed.csv lists them with Salesforce's errors`] : [];
-  if (v === null) return [`Verify: sf-reconcile plan verify ${id}`, ...failed];
+  const leftOver = [
+    ...(plan.execution.failed > 0 ? [`${plan.execution.failed} item(s) of plan ${id} failed: sf-reconcile plan export ${id} --failed --out failed.csv lists them with Salesforce's errors`] : []),
+    ...(plan.execution.stale > 0 ? [`${plan.execution.stale} item(s) of plan ${id} changed in Salesforce after the plan and were left alone: scan again (sf-reconcile scan ${incidentId}) to plan them afresh`] : []),
+  ];
+  if (v === null) return [`Verify: sf-reconcile plan verify ${id}`, ...leftOver];
   if (v.residualDrift > 0) {
-    return [`Plan ${id} left ${v.residualDrift} residual drift(s) at ${v.at}: sf-reconcile plan verify ${id} --out residual.csv lists them; scan again (sf-reconcile scan ${incidentId}) and plan the rest`, ...failed];
+    return [`Plan ${id} left ${v.residualDrift} residual drift(s) at ${v.at}: sf-reconcile plan verify ${id} --out residual.csv lists them; scan again (sf-reconcile scan ${incidentId}) and plan the rest`, ...leftOver];
   }
-  return [`Plan ${id} verified at ${v.at}: all ${v.checked} applied items hold. Scan again to confirm nothing else drifted (sf-reconcile scan ${incidentId}), then close the incident`, ...failed];
+  return [`Plan ${id} verified at ${v.at}: all ${v.checked} applied items hold. Scan again to confirm nothing else drifted (sf-reconcile scan ${incidentId}), then close the incident`, ...leftOver];
 }
