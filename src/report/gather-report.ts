@@ -85,5 +85,7 @@ export function nextStepsFor(incidentId: number, scanned: boolean, plan: ReportD
   if (v.residualDrift > 0) {
     return [`Plan ${id} left ${v.residualDrift} residual drift(s) at ${v.at}: sf-reconcile plan verify ${id} --out residual.csv lists them; scan again (sf-reconcile scan ${incidentId}) and plan the rest`, ...leftOver];
   }
-  return [`Plan ${id} verified at ${v.at}: all ${v.checked} applied items hold. Scan again to confirm nothing else drifted (sf-reconcile scan ${incidentId}), then close the incident`, ...leftOver];
+  // Closing is the next step only when nothing of the plan is left over.
+  if (leftOver.length > 0) return [`Plan ${id} verified at ${v.at}: all ${v.checked} applied items hold`, ...leftOver];
+  return [`Plan ${id} verified at ${v.at}: all ${v.checked} applied items hold. Scan again to confirm nothing else drifted (sf-reconcile scan ${incidentId}), then close the incident`];
 }

@@ -58,7 +58,10 @@ describe('sf-reconcile report', () => {
       `Plan 4 verified at ${at}: all 3 applied items hold. Scan again to confirm nothing else drifted (sf-reconcile scan 7), then close the incident`,
     ]);
     const stale = { ...plan('completed', { verification: { at, by: 'bob', checked: 3, residualDrift: 0 } }), execution: { applied: 3, failed: 0, stale: 2, attempting: 0, apiCalls: 2 } };
-    expect(nextStepsFor(7, true, stale)[1]).toBe('2 item(s) of plan 4 changed in Salesforce after the plan and were left alone: scan again (sf-reconcile scan 7) to plan them afresh');
+    expect(nextStepsFor(7, true, stale)).toEqual([
+      `Plan 4 verified at ${at}: all 3 applied items hold`,
+      '2 item(s) of plan 4 changed in Salesforce after the plan and were left alone: scan again (sf-reconcile scan 7) to plan them afresh',
+    ]);
   });
 
   it('escapes every interpolated string', () => {
