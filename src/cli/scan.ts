@@ -32,7 +32,16 @@ async function writeDriftRows(db: Kysely<Database>, incidentId: number, snapshot
   return csv.close();
 }
 
-function renderSummary(s: ScanSummary): string {
+/** What to do after the scan: nothing to plan when no record is affected or every one is in sync. */
+function nextStep(s: ScanSummary, window: { from: string; to: string }): string {
+  if (s.records === 0) {
+    return `next: no event of the integration falls in the window, so nothing to repair; check the window against the event log with "sf-reconcile events stats --from ${window.from} --to ${window.to}"`;
+  }
+  if ((s.byClass.in_sync ?? 0) === s.records) return `next: nothing to repair, Salesforce holds what the events say for all ${s.records} records`;
+  return `next: sf-reconcile plan create ${s.incidentId}`;
+}
+
+function renderSummary(s: ScanSummary, window: { from: string; to: string }): string {
   const classes = ['in_sync', 'drift', 'missing', 'deleted', 'unexpected', 'duplicate'];
   const rows = Object.entries(s.byObject).map(([object, c]) => [object, ...classes.map((k) => c[k] ?? 0)]);
   return [
@@ -42,7 +51,7 @@ function renderSummary(s: ScanSummary): string {
     '',
     `conflict candidates (a person edited after the window): ${s.conflictCandidates}`,
     `API calls: ${s.apiCalls}${s.exportedObjects.length > 0 ? ` (${s.exportedObjects.join(', ')} exported whole by a Bulk API 2.0 query: fewer calls than IN-list queries)` : ''}; duration ${(s.durationMs / 1000).toFixed(1)} s (fold ${s.timings.foldMs} ms, fetch ${s.timings.fetchMs} ms, diff ${s.timings.diffMs} ms)`,
-    `next: sf-reconcile plan create ${s.incidentId}`,
+    nextStep(s, window),
   ].join('\n');
 }
 
@@ -60,7 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
       const store = await ctx.store();
       const config = ctx.config();
       const { getIncident } = await import('../store/incident-store.js');
-      await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
+      const incident = await getIncident(store.db, incidentId); // unknown incident: exit 2 before logging in
       // Opened first: a path that cannot be written fails before the scan, not after it.
       const csv = opts.out === undefined ? null : await openCsv(opts.out, DRIFT_CSV_COLUMNS);
       const { summary, driftRows } = await discardOnFailure(csv, async () => {
@@ -79,6 +88,6 @@ export function register(program: Command, ctx: CliContext): void {
         );
         return { summary: scanned, driftRows: csv === null ? null : await writeDriftRows(store.db, incidentId, scanned.snapshotId, csv) };
       });
-      ctx.output().result({ ...summary, ...(opts.out ? { out: opts.out, driftRows } : {}) }, () => renderSummary(summary) + (opts.out ? `\ndrift written to ${opts.out} (${driftRows} rows)` : ''));
+      ctx.output().result({ ...summary, ...(opts.out ? { out: opts.out, driftRows } : {}) }, () => renderSummary(summary, incident) + (opts.out ? `\ndrift written to ${opts.out} (${driftRows} rows)` : ''));
     });
 }

@@ -140,6 +140,11 @@ describe('sf-reconcile incident and scan commands', () => {
     expect(summary.driftRows).toBe(3);
     const list = await runCli(['incident', 'list', '--json'], { cwd: dir, env });
     expect((JSON.parse(list.stdout) as { id: number }[]).map((i) => i.id)).toEqual([Number(id)]);
+    // A window with no event (a typo in a date, say): nothing to plan, and how to check the window.
+    const empty = (await runCli(['incident', 'open', '--name', 'typo', '--from', '2025-11-20T14:00:00Z', '--to', '2025-11-20T15:00:00Z'], { cwd: dir, env })).stdout.trim();
+    const none = await runCli(['scan', empty, '--no-sf-scan'], { cwd: dir, env });
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain('next: no event of the integration falls in the window, so nothing to repair; check the window against the event log with "sf-reconcile events stats --from 2025-11-20T14:00:00.000Z --to 2025-11-20T15:00:00.000Z"');
     // No config: the scan says that every late edit will look like a person's, and names the session's user.
     expect(scan.stderr).toContain(`warning: the config lists no integrationUserIds`);
     expect(scan.stderr).toContain(`this session's user is ${org.sim.integrationUser.id}`);
