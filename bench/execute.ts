@@ -39,7 +39,7 @@ async function setup(items: number, rate: number) {
   }, user);
   const config = parseConfig({ integrationUserIds: [user] }, 'bench');
   const plan = await createPlan({ db: store.db, sqlite: store.sqlite, config: loadedConfig(config), now: () => new Date() }, incidentId, 'bench-creator');
-  await approvePlan(store.db, plan.planId, { by: 'bench-approver', allowSelfApproval: false, force: false }, new Date());
+  await approvePlan(store, plan.planId, { by: 'bench-approver', allowSelfApproval: false, force: false }, new Date());
   const env = { SF_LOGIN_URL: sim.loginUrl, SF_USERNAME: sim.integrationUser.username, SF_PASSWORD: sim.integrationUser.password, SF_CLIENT_ID: sim.clientId, SF_CLIENT_SECRET: sim.clientSecret };
   const client = await connectSalesforce(readCredentials(env), { requestsPerSecond: rate, concurrency: 4, apiReserve: 0 });
   const abort = new AbortController();

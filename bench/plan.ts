@@ -56,7 +56,7 @@ const lines = readFileSync(csv, 'utf8').split('\n');
 for (let i = 100; i < lines.length; i += 100) lines[i] = lines[i]!.replace(/,,([0-9a-f]{16})$/, ',reject,$1');
 writeFileSync(reviewed, lines.join('\n'));
 t = performance.now();
-const approved = await approvePlan(store.db, plan.planId, { by: 'bench-approver', reviewedCsv: reviewed, allowSelfApproval: false, force: false }, new Date());
+const approved = await approvePlan(store, plan.planId, { by: 'bench-approver', reviewedCsv: reviewed, allowSelfApproval: false, force: false }, new Date());
 const approveSeconds = (performance.now() - t) / 1000;
 console.log(`  plan approve --reviewed  ${approveSeconds.toFixed(2)} s  ${count(rows / approveSeconds)} rows/s  (${approved.excluded.length} items left out); peak RSS ${rssMb().toFixed(0)} MB`);
 await store.close();

@@ -125,7 +125,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--force', 'approve although a newer scan of the incident exists (recorded)')
     .action(async (id: string, opts: { by: string; reviewed?: string; allowSelfApproval?: boolean; force?: boolean }) => {
       const store = await ctx.store();
-      const result = await approvePlan(store.db, parseId('plan', id), { by: opts.by, ...(opts.reviewed ? { reviewedCsv: opts.reviewed } : {}), allowSelfApproval: opts.allowSelfApproval === true, force: opts.force === true }, new Date());
+      const result = await approvePlan(store, parseId('plan', id), { by: opts.by, ...(opts.reviewed ? { reviewedCsv: opts.reviewed } : {}), allowSelfApproval: opts.allowSelfApproval === true, force: opts.force === true }, new Date());
       ctx.output().result(result, () => `plan ${result.planId} approved by ${opts.by} (hash ${result.hash.slice(0, 16)}): ${result.approvedItems} items, ${result.excluded.length} left out\nnext: sf-reconcile plan execute ${result.planId} --canary 10`);
     });
 

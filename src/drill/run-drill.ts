@@ -126,7 +126,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
     const csvPath = join(workDir, `plan-${plan.planId}.csv`);
     await exportPlanCsv(store, { id: plan.planId, totals: plan.totals }, csvPath);
     step(`sf-reconcile plan export ${plan.planId} --out plan-${plan.planId}.csv`);
-    await approvePlan(store.db, plan.planId, { by: 'drill-admin', reviewedCsv: csvPath, allowSelfApproval: false, force: false }, new Date());
+    await approvePlan(store, plan.planId, { by: 'drill-admin', reviewedCsv: csvPath, allowSelfApproval: false, force: false }, new Date());
     step(`sf-reconcile plan approve ${plan.planId} --by drill-admin --reviewed plan-${plan.planId}.csv`);
     const signal = new AbortController().signal;
     const summary = await executePlan(

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { PlanItem } from '../domain/plan.js';
 import { InputError, UsageError } from '../errors.js';
-import { appendJournal, getPlan, iteratePlanItems, planStatus, recordApproval, verifyPlanHash } from '../store/plan-store.js';
+import { appendJournal, getPlan, planItemJsonPages, planStatus, recordApproval, verifyPlanHash } from '../store/plan-store.js';
+import type { Store } from '../store/open-store.js';
 import type { Database } from '../store/schema/index.js';
 import { latestSnapshotId } from '../store/snapshot-store.js';
 import { streamReviewedCsv, type ReviewedRow } from './plan-csv.js';
@@ -20,7 +21,8 @@ export interface ApproveOptions {
  * untouched (hash), not already approved or rejected, built from the incident's latest scan (unless forced,
  * and recorded), and a reviewed CSV changed nothing but the decision column. The approval binds the hash.
  */
-export async function approvePlan(db: Kysely<Database>, planId: number, options: ApproveOptions, now: Date): Promise<{ planId: number; hash: string; excluded: number[]; approvedItems: number }> {
+export async function approvePlan(store: { db: Kysely<Database>; sqlite?: Store['sqlite'] }, planId: number, options: ApproveOptions, now: Date): Promise<{ planId: number; hash: string; excluded: number[]; approvedItems: number }> {
+  const { db } = store;
   const plan = await getPlan(db, planId);
   const status = await planStatus(db, planId);
   if (status === 'rejected') throw new UsageError(`plan ${planId} was rejected; a rejected plan cannot be approved`, { code: 'PLAN_REJECTED', hint: `scan again and create a new plan: "sf-reconcile plan create ${plan.incidentId}"` });
@@ -41,7 +43,7 @@ export async function approvePlan(db: Kysely<Database>, planId: number, options:
   }
   let excluded: number[] = [];
   if (options.reviewedCsv !== undefined) {
-    const review = await checkReviewedCsv(db, planId, options.reviewedCsv);
+    const review = await checkReviewedCsv(db, store.sqlite ?? null, planId, options.reviewedCsv);
     if (review.problems.length > 0) {
       throw new InputError(`the reviewed CSV was refused, nothing approved: ${review.problems.slice(0, 5).join('; ')}${review.problems.length > 5 ? `; and ${review.problems.length - 5} more` : ''}`, {
         code: 'REVIEW_REFUSED',
@@ -67,7 +69,7 @@ const MAX_PROBLEMS = 1000;
  * scratch rows keyed by the item they name, then the plan is checked a page of items at a time against the
  * rows naming those items; rows naming no item of the plan are listed last.
  */
-async function checkReviewedCsv(db: Kysely<Database>, planId: number, path: string): Promise<ReviewOutcome> {
+async function checkReviewedCsv(db: Kysely<Database>, sqlite: Store['sqlite'] | null, planId: number, path: string): Promise<ReviewOutcome> {
   const reviewId = newReviewId();
   try {
     let pending: ReviewedRow[] = [];
@@ -77,11 +79,11 @@ async function checkReviewedCsv(db: Kysely<Database>, planId: number, path: stri
       }
       pending.push(row);
       if (pending.length >= 1000) {
-        await appendReviewRows(db, reviewId, pending);
+        await appendReviewRows(db, reviewId, pending, sqlite);
         pending = [];
       }
     }
-    await appendReviewRows(db, reviewId, pending);
+    await appendReviewRows(db, reviewId, pending, sqlite);
     const problems: string[] = [];
     const excluded: number[] = [];
     let after = 0;
@@ -89,17 +91,16 @@ async function checkReviewedCsv(db: Kysely<Database>, planId: number, path: stri
     const checkPage = async () => {
       if (page.length === 0) return;
       const last = page[page.length - 1]!.itemId;
-      const outcome = checkReview(planId, page, await reviewRowsForItems(db, reviewId, after, last));
+      const outcome = checkReview(planId, page, await reviewRowsForItems(db, reviewId, after, last, sqlite));
       problems.push(...outcome.problems.slice(0, MAX_PROBLEMS - problems.length));
       excluded.push(...outcome.excluded);
       after = last;
       page = [];
     };
-    for await (const item of iteratePlanItems(db, planId)) {
-      page.push(item);
-      if (page.length >= 2000) await checkPage();
+    for await (const json of planItemJsonPages(db, planId, sqlite)) {
+      for (const j of json) page.push(JSON.parse(j) as PlanItem);
+      await checkPage();
     }
-    await checkPage();
     // Rows whose item id is not a number, or beyond the plan's last item.
     const outside = await reviewRowsOutside(db, reviewId, after, MAX_PROBLEMS);
     problems.push(...checkReview(planId, [], outside).problems.slice(0, MAX_PROBLEMS - problems.length));

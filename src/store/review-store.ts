@@ -1,7 +1,11 @@
 import { randomInt } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { ReviewedRow } from '../plan/plan-csv.js';
 import type { Database } from './schema/index.js';
+import { statement } from './sqlite-statements.js';
+
+type Sqlite = BetterSqlite3.Database;
 
 /** A fresh id for one check of a reviewed CSV (two approvers may check at once). */
 export function newReviewId(): number {
@@ -12,9 +16,19 @@ function itemNumber(cell: string | undefined): number | null {
   return cell !== undefined && /^[1-9]\d{0,14}$/.test(cell) ? Number(cell) : null;
 }
 
-/** Stores reviewed rows in one transaction. */
-export async function appendReviewRows(db: Kysely<Database>, reviewId: number, rows: readonly ReviewedRow[]): Promise<void> {
+/**
+ * Stores reviewed rows in one transaction: with the SQLite handle through one prepared statement (kysely
+ * building an insert per 100 rows was a third of approving a 100,000-row review), else through kysely.
+ */
+export async function appendReviewRows(db: Kysely<Database>, reviewId: number, rows: readonly ReviewedRow[], sqlite: Sqlite | null = null): Promise<void> {
   if (rows.length === 0) return;
+  if (sqlite !== null) {
+    const st = statement(sqlite, 'INSERT INTO review_rows (review_id, line, item_num, cells_json, decision, row_hash) VALUES (?, ?, ?, ?, ?, ?)');
+    sqlite.transaction(() => {
+      for (const r of rows) st.run(reviewId, r.line, itemNumber(r.cells[1]), JSON.stringify(r.cells), r.decision, r.rowHash);
+    }).immediate();
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += 100) {
       await trx
@@ -30,7 +44,11 @@ function toReviewed(r: { line: number; cells_json: string; decision: string; row
 }
 
 /** The reviewed rows naming an item id in (after, last], in line order. */
-export async function reviewRowsForItems(db: Kysely<Database>, reviewId: number, after: number, last: number): Promise<ReviewedRow[]> {
+export async function reviewRowsForItems(db: Kysely<Database>, reviewId: number, after: number, last: number, sqlite: Sqlite | null = null): Promise<ReviewedRow[]> {
+  if (sqlite !== null) {
+    const rows = statement(sqlite, 'SELECT line, cells_json, decision, row_hash FROM review_rows WHERE review_id = ? AND item_num > ? AND item_num <= ? ORDER BY line').all(reviewId, after, last);
+    return (rows as { line: number; cells_json: string; decision: string; row_hash: string }[]).map(toReviewed);
+  }
   const rows = await db
     .selectFrom('review_rows')
     .select(['line', 'cells_json', 'decision', 'row_hash'])

@@ -40,7 +40,7 @@ async function approvedPlan(n: number, m = 0) {
   const incident = await createIncident(store.db, { name: 'exec', from: t(2 * HOUR), to: t(HOUR), objects: null }, new Date());
   await scanIncident({ db: store.db, salesforce, config: config.config, now: () => new Date(), progress: () => NO_PROGRESS }, incident.id, { sfScan: false });
   const plan = await createPlan({ db: store.db, config, now: () => new Date() }, incident.id, 'carol');
-  await approvePlan(store.db, plan.planId, { by: 'dave', allowSelfApproval: false, force: false }, new Date());
+  await approvePlan(store, plan.planId, { by: 'dave', allowSelfApproval: false, force: false }, new Date());
   await store.close();
   const cli = (args: string[]) => runCli(args, { cwd: dir, env, timeoutMs: 120_000 });
   return { dir, db, env, planId: plan.planId, cli, sim: org.sim };

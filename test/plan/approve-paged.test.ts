@@ -32,7 +32,11 @@ async function bigPlan(n: number): Promise<number> {
 
 const scratchRows = () => store.sqlite!.prepare('SELECT count(*) FROM review_rows').pluck().get();
 
-describe('plan approve --reviewed on a plan of several pages', () => {
+describe.each([
+  ['SQLite fast path', false],
+  ['portable kysely path', true],
+])('plan approve --reviewed on a plan of several pages (%s)', (_name, portable) => {
+  const approver = () => (portable ? { db: store.db } : store);
   it('matches rows in any order across pages, leaves the rejected items out, and keeps no scratch rows', async () => {
     const planId = await bigPlan(4500);
     const dir = tempDir();
@@ -46,7 +50,7 @@ describe('plan approve --reviewed on a plan of several pages', () => {
     };
     [1, 2001, 4500].forEach(reject);
     writeFileSync(join(dir, 'reviewed.csv'), [header, ...rows].join('\r\n'));
-    const approved = await approvePlan(store.db, planId, { by: 'dave', reviewedCsv: join(dir, 'reviewed.csv'), allowSelfApproval: false, force: false }, new Date());
+    const approved = await approvePlan(approver(), planId, { by: 'dave', reviewedCsv: join(dir, 'reviewed.csv'), allowSelfApproval: false, force: false }, new Date());
     expect(approved.excluded).toEqual([1, 2001, 4500]);
     expect((await latestApproval(store.db, planId))!.excludedItems).toEqual([1, 2001, 4500]);
     expect(scratchRows()).toBe(0);
@@ -64,7 +68,7 @@ describe('plan approve --reviewed on a plan of several pages', () => {
     rows.push(template.replace(`${planId},5,`, `${planId},x5,`), template.replace(`${planId},5,`, `${planId},9999,`), template.replace(`${planId},5,`, `${planId},7,`));
     rows.splice(at(4499, 'Phone'), 1);
     writeFileSync(join(dir, 'reviewed.csv'), [header, ...rows].join('\n'));
-    const error = await approvePlan(store.db, planId, { by: 'dave', reviewedCsv: join(dir, 'reviewed.csv'), allowSelfApproval: false, force: false }, new Date()).catch((e: unknown) => e);
+    const error = await approvePlan(approver(), planId, { by: 'dave', reviewedCsv: join(dir, 'reviewed.csv'), allowSelfApproval: false, force: false }, new Date()).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'InputError', code: 'REVIEW_REFUSED' });
     const problems = (error as { details: { problems: string[] } }).details.problems;
     expect(problems).toHaveLength(5);
