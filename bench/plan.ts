@@ -13,13 +13,18 @@ import { loadedConfig, parseConfig } from '../src/config/config.js';
 import { approvePlan } from '../src/plan/approve-plan.js';
 import { createPlan } from '../src/plan/create-plan.js';
 import { exportPlanCsv } from '../src/plan/export-plan.js';
-import type { ThreadChoice } from '../src/plan/plan-threads.js';
+import { THREAD_CHOICES, type ThreadChoice } from '../src/plan/plan-threads.js';
 import { openStore } from '../src/store/open-store.js';
 import { arg, rssMb, writeSyntheticScan } from './support.js';
 
 const n = arg('items', 100_000);
 const threadsFlag = process.argv.indexOf('--threads');
-const threads = (threadsFlag === -1 ? 'auto' : process.argv[threadsFlag + 1]) as ThreadChoice;
+const threadsArg = threadsFlag === -1 ? 'auto' : process.argv[threadsFlag + 1];
+if (!(THREAD_CHOICES as readonly (string | undefined)[]).includes(threadsArg)) {
+  console.error(`bench:plan: --threads must be one of ${THREAD_CHOICES.join(', ')} (got ${threadsArg ?? 'nothing'})`);
+  process.exit(2);
+}
+const threads = threadsArg as ThreadChoice;
 const dir = mkdtempSync(join(tmpdir(), 'bench-plan-'));
 const store = await openStore(join(dir, 'state.db'));
 const user = '005Sm0000000001IAA';

@@ -142,6 +142,14 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // Output piped into a reader that stopped early (`| head`): the reader has what it wanted, so end quietly
+  // instead of dying on an unhandled EPIPE with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   const code = await run(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

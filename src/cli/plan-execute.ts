@@ -10,7 +10,7 @@ import { executePlan, type ExecuteSummary } from '../execute/execute-plan.js';
 import { createRollbackPlan } from '../execute/rollback.js';
 import { verifyPlan } from '../execute/verify-plan.js';
 import { defaultActor } from '../plan/create-plan.js';
-import { getPlan, listPlans, recordVerification } from '../store/plan-store.js';
+import { getPlan, listPlans } from '../store/plan-store.js';
 import { bulkOptions, estimateWithConfig } from '../plan/estimate.js';
 import { discardOnFailure, openCsv } from '../files/csv-writer.js';
 import { salesforceFor } from './connect.js';
@@ -139,14 +139,13 @@ export function registerExecuteCommands(plan: Command, ctx: CliContext): void {
       const csv = opts.out === undefined ? null : await openCsv(opts.out, ['plan_id', 'item_id', 'object', 'external_id', 'sf_id', 'field', 'expected', 'actual', 'problem']);
       const result = await discardOnFailure(csv, async () => {
         const client = await salesforceFor(ctx, ctx.config(), opts.targetOrg ? { targetOrg: opts.targetOrg } : {});
-        const verified = await verifyPlan(store.db, executorSalesforce(client), p.id);
+        const verified = await verifyPlan(store.db, executorSalesforce(client), p.id, { by: defaultActor(), now: new Date() });
         if (csv !== null) {
           for (const r of verified.residual) await csv.write([p.id, r.itemId, r.object, r.externalId, r.sfId, r.field, r.expected, r.actual, r.problem]);
           await csv.close();
         }
         return verified;
       });
-      await recordVerification(store.db, p.id, defaultActor(), { checked: result.checked, residualDrift: result.residual.length }, new Date());
       if (result.residual.length > 0) ctx.exitCode = EXIT.driftRemains;
       ctx.output().result({ planId: p.id, checked: result.checked, residualDrift: result.residual.length, residual: result.residual.slice(0, 100) }, () =>
         result.residual.length === 0

@@ -20,10 +20,10 @@ async function writeDriftRows(db: Kysely<Database>, incidentId: number, snapshot
     const d = r.diff;
     const base = [incidentId, snapshotId, r.key.object, r.key.externalId, d.sfId ?? d.sfIds.join(';'), d.class];
     const tail = [d.lastModifiedById, d.lastModifiedDate];
-    const expected = Object.entries(r.expected.fields);
+    const expected = d.class === 'missing' || d.class === 'deleted' ? Object.entries(r.expected.fields) : [];
     if (d.class === 'drift') {
       for (const f of d.drifts) await csv.write([...base, f.field, f.expected, f.actual, f.conflict, ...tail]);
-    } else if ((d.class === 'missing' || d.class === 'deleted') && expected.length > 0) {
+    } else if (expected.length > 0) {
       for (const [field, value] of expected) await csv.write([...base, field, value, null, d.conflictCandidate, ...tail]);
     } else if (d.class !== 'in_sync') {
       await csv.write([...base, '', '', '', d.conflictCandidate, ...tail]);

@@ -18,7 +18,7 @@ import { scanIncident } from '../scan/scan-incident.js';
 import { startSimulator } from '../simulator/index.js';
 import { createIncident } from '../store/incident-store.js';
 import { openStore } from '../store/open-store.js';
-import { iteratePlanItems, recordVerification } from '../store/plan-store.js';
+import { iteratePlanItems } from '../store/plan-store.js';
 import { iterateSnapshotRecords } from '../store/snapshot-store.js';
 import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios.js';
 import { seededRandom, SimulatedIntegration } from './world.js';
@@ -138,8 +138,7 @@ export async function runDrill(name: string | undefined, options: { seed: number
       { holder: `drill:${process.pid}`, by: 'drill-scheduler', batchSize: 200, canary: 5, pauseAfterCanary: false, dryRun: false, bulk: bulkOptions(parsed) },
     );
     step(`sf-reconcile plan execute ${plan.planId} --canary 5: applied ${summary.applied}, failed ${summary.failed}, stale ${summary.stale}`);
-    const verified = await verifyPlan(store.db, executorSalesforce(salesforce), plan.planId);
-    await recordVerification(store.db, plan.planId, 'drill-engineer', { checked: verified.checked, residualDrift: verified.residual.length }, new Date());
+    const verified = await verifyPlan(store.db, executorSalesforce(salesforce), plan.planId, { by: 'drill-engineer', now: new Date() });
     step(`sf-reconcile plan verify ${plan.planId}: ${verified.residual.length} residual drift in ${verified.checked} applied items`);
     const repairSeconds = (performance.now() - repairStarted) / 1000;
 

@@ -8,10 +8,29 @@ import { latestOutcomes } from '../store/execution-store.js';
 import { getPlan, insertPlanHeader, insertPlanItems, iteratePlanItems, sealPlan, type PlanTotals } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
 import type { ExecutorSalesforce } from './execute-plan.js';
+import type { ObservedRecord } from './steps.js';
 
 /** The item created its record: there was none when the plan was made (no Id, nothing held before). */
 function createdBy(item: PlanItem): boolean {
   return (item.action === 'replay' || item.action === 'create') && item.sfId === null && item.changes.every((c) => c.current === null);
+}
+
+/**
+ * What undoes an applied item, where Salesforce still holds what it wrote (`holdsOurs`): restore the values
+ * it replaced, or delete a record it created, since restoring "no values" would leave an empty
+ * record or fail on a required field; anything else goes to a person.
+ */
+function undo(planId: number, item: PlanItem, live: ObservedRecord | undefined, holdsOurs: boolean, created: boolean): Pick<PlanItem, 'action' | 'reasonCode' | 'reason' | 'changes'> {
+  if (!holdsOurs) {
+    return {
+      action: 'manual',
+      reasonCode: 'ROLLBACK_CHANGED_SINCE',
+      reason: item.action === 'delete' ? `Plan ${planId} deleted this record: restore it from the Recycle Bin if needed.` : `The record changed after plan ${planId} wrote it (or is gone): decide by hand.`,
+      changes: item.changes.map((c) => ({ field: c.field, current: live?.fields[c.field] ?? null, target: c.current })),
+    };
+  }
+  if (created) return { action: 'delete', reasonCode: 'ROLLBACK_CREATED', reason: `Plan ${planId} created this record (item ${item.itemId}): delete it.`, changes: [] };
+  return { action: 'patch', reasonCode: 'ROLLBACK', reason: `Restore the values plan ${planId} replaced (item ${item.itemId}).`, changes: item.changes.map((c) => ({ field: c.field, current: c.target, target: c.current })) };
 }
 
 /**
@@ -40,7 +59,11 @@ export async function createRollbackPlan(db: Kysely<Database>, salesforce: Execu
   const json: string[] = [];
   let next = 1;
   const byObject = new Map<string, PlanItem[]>();
-  for (const item of applied) byObject.set(item.object, [...(byObject.get(item.object) ?? []), item]);
+  for (const item of applied) {
+    const list = byObject.get(item.object);
+    if (list === undefined) byObject.set(item.object, [item]);
+    else list.push(item);
+  }
   for (const [object, items] of byObject) {
     for (let i = 0; i < items.length; i += 200) {
       const chunk = items.slice(i, i + 200);
@@ -51,13 +74,7 @@ export async function createRollbackPlan(db: Kysely<Database>, salesforce: Execu
         const live = record && !record.isDeleted ? record : undefined;
         const base = { ...item, itemId: next++, replay: [], systemModstamp: live?.systemModstamp ?? null, lastModifiedById: live?.lastModifiedById ?? null, lastModifiedDate: null };
         const holdsOurs = live !== undefined && item.action !== 'delete' && item.changes.every((c) => salesforce.equal(object, c.field, c.target, live.fields[c.field] ?? null));
-        const rollback: PlanItem =
-          !holdsOurs
-            ? { ...base, action: 'manual', reasonCode: 'ROLLBACK_CHANGED_SINCE', reason: item.action === 'delete' ? `Plan ${planId} deleted this record: restore it from the Recycle Bin if needed.` : `The record changed after plan ${planId} wrote it (or is gone): decide by hand.`, changes: item.changes.map((c) => ({ field: c.field, current: live?.fields[c.field] ?? null, target: c.current })) }
-            : created.has(item.itemId)
-              // Restoring "no values" would leave an empty record (or fail on a required field): undo the create.
-              ? { ...base, action: 'delete', reasonCode: 'ROLLBACK_CREATED', reason: `Plan ${planId} created this record (item ${item.itemId}): delete it.`, changes: [] }
-              : { ...base, action: 'patch', reasonCode: 'ROLLBACK', reason: `Restore the values plan ${planId} replaced (item ${item.itemId}).`, changes: item.changes.map((c) => ({ field: c.field, current: c.target, target: c.current })) };
+        const rollback: PlanItem = { ...base, ...undo(planId, item, live, holdsOurs, created.has(item.itemId)) };
         json.push(hasher.add(rollback));
         addToTotals(totals, rollback);
         out.push(rollback);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { PlanItem } from '../domain/plan.js';
 import { latestOutcomes } from '../store/execution-store.js';
-import { iteratePlanItems } from '../store/plan-store.js';
+import { iteratePlanItems, recordVerification } from '../store/plan-store.js';
 import type { Database } from '../store/schema/index.js';
 import type { ExecutorSalesforce } from './execute-plan.js';
 import { batchSteps, stepsOfItem, type WriteStep } from './steps.js';
@@ -18,10 +18,11 @@ export interface ResidualDrift {
 }
 
 /**
- * Re-reads the records of every applied item and compares them with the plan's targets. Returns the
- * residual drift (empty when every applied item holds); the CLI turns a non-empty result into exit 3.
+ * Re-reads the records of every applied item and compares them with the plan's targets, and records what it
+ * found in the plan's journal (who verified, when, how many items held). Returns the residual drift (empty
+ * when every applied item holds); the CLI turns a non-empty result into exit 3.
  */
-export async function verifyPlan(db: Kysely<Database>, salesforce: ExecutorSalesforce, planId: number): Promise<{ checked: number; residual: ResidualDrift[] }> {
+export async function verifyPlan(db: Kysely<Database>, salesforce: ExecutorSalesforce, planId: number, by: { by: string; now: Date }): Promise<{ checked: number; residual: ResidualDrift[] }> {
   const latest = await latestOutcomes(db, planId);
   const residual: ResidualDrift[] = [];
   let checked = 0;
@@ -64,5 +65,6 @@ export async function verifyPlan(db: Kysely<Database>, salesforce: ExecutorSales
     if (pending.length >= 1000) await flush();
   }
   await flush();
+  await recordVerification(db, planId, by.by, { checked, residualDrift: residual.length }, by.now);
   return { checked, residual };
 }

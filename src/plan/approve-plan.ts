@@ -31,7 +31,7 @@ export async function approvePlan(store: { db: Kysely<Database>; sqlite?: Store[
   if (options.by === plan.createdBy && !options.allowSelfApproval) {
     throw new UsageError(`${options.by} created plan ${planId} and cannot also approve it (four eyes)`, { code: 'SELF_APPROVAL', hint: 'ask a second person to approve, or pass --allow-self-approval (it is recorded)' });
   }
-  if (!(await verifyPlanHash(db, plan))) {
+  if (!(await verifyPlanHash(db, plan, store.sqlite ?? null))) {
     throw new UsageError(`plan ${planId} was changed after it was created: its hash no longer matches`, { code: 'PLAN_TAMPERED', hint: 'do not approve it; create a new plan from a fresh scan' });
   }
   const latest = await latestSnapshotId(db, plan.incidentId);

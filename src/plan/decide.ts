@@ -41,9 +41,9 @@ function decision(
   };
 }
 
-/** "1 event", "3 events": reasons are read by admins, one sentence each. */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** "value" or "values": reasons are read by admins, one sentence each. */
+function plural(n: number, noun: string): string {
+  return n === 1 ? noun : `${noun}s`;
 }
 
 function lostEventsReason(after: string, prefix: number, remaining: number): string {
@@ -139,7 +139,7 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
       const steps = replaySteps(r.events, from, new Set(owned), policy.coalesce, r.expected.fields);
       const lost = r.events.slice(from).filter((e) => e.status !== 'delivered').length;
       const changes = owned.map((f) => ({ field: f, current: null, target: r.expected.fields[f] ?? null }));
-      return [decision(r, 'replay', 'LOST_EVENTS', `The record does not exist in Salesforce; re-send ${count(steps.length, 'upsert')} by external ID (${lost} of the events failed or never got an answer).`, changes, steps, null)];
+      return [decision(r, 'replay', 'LOST_EVENTS', `The record does not exist in Salesforce; re-send ${steps.length} ${plural(steps.length, 'upsert')} by external ID (${lost} of the events failed or never got an answer).`, changes, steps, null)];
     }
     case 'drift': {
       const conflicting = r.diff.drifts.filter((d) => d.conflict).map((d) => d.field);
@@ -187,8 +187,8 @@ export function decideRecord(r: ScannedRecord, policy: DecidePolicy): Decision[]
       return [decision(
         r, 'patch', seenInEvents ? 'HALF_APPLIED' : 'OVERWRITTEN_WITHOUT_EVENT',
         seenInEvents
-          ? `No prefix of the events matches Salesforce (a write was half applied): patch ${drifted.join(', ')} to the expected ${drifted.length === 1 ? 'value' : 'values'}.`
-          : `${overwritten.join(', ')} ${overwritten.length === 1 ? 'holds a value' : 'hold values'} no event wrote (a deployment, a trigger or a person): patch ${drifted.join(', ')} to the expected ${drifted.length === 1 ? 'value' : 'values'}.`,
+          ? `No prefix of the events matches Salesforce (a write was half applied): patch ${drifted.join(', ')} to the expected ${plural(drifted.length, 'value')}.`
+          : `${overwritten.join(', ')} ${overwritten.length === 1 ? 'holds a value' : 'hold values'} no event wrote (a deployment, a trigger or a person): patch ${drifted.join(', ')} to the expected ${plural(drifted.length, 'value')}.`,
         changesFor(r, drifted, policy.rules),
       )];
     }

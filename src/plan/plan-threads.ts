@@ -37,8 +37,8 @@ export function workerAvailable(): boolean {
  * `auto`: worker threads from THREAD_MIN on, when the compiled worker exists; `worker` and `main` force
  * the choice (SF_RECONCILE_THREADS, bench:plan --threads).
  */
-export type ThreadChoice = 'auto' | 'worker' | 'main';
-export const THREAD_CHOICES: readonly ThreadChoice[] = ['auto', 'worker', 'main'];
+export const THREAD_CHOICES = ['auto', 'worker', 'main'] as const;
+export type ThreadChoice = (typeof THREAD_CHOICES)[number];
 
 /** Whether `size` records or items of `work` go to worker threads. */
 export function useWorkerThreads(work: StageWork, size: number, choice: ThreadChoice, workerExists: boolean): boolean {

@@ -148,11 +148,11 @@ export async function* iteratePlanItems(db: Kysely<Database>, planId: number, pa
  * in canonical form, so their stored text is hashed as it is; a plan whose text is not canonical (written by
  * an older version) is checked again by re-serialising each item.
  */
-export async function verifyPlanHash(db: Kysely<Database>, plan: PlanRecord): Promise<boolean> {
+export async function verifyPlanHash(db: Kysely<Database>, plan: PlanRecord, sqlite: Sqlite | null = null): Promise<boolean> {
   const header = { id: plan.id, incidentId: plan.incidentId, snapshotId: plan.snapshotId, createdBy: plan.createdBy, createdAt: plan.createdAt, configHash: plan.configHash };
   const rehash = async (reserialise: boolean) => {
     const hasher = new PlanHasher(header);
-    for await (const page of planItemJsonPages(db, plan.id)) {
+    for await (const page of planItemJsonPages(db, plan.id, sqlite)) {
       if (reserialise) for (const json of page) hasher.add(JSON.parse(json) as PlanItem);
       else hasher.addJsonPage(page);
     }
